@@ -1,0 +1,138 @@
+# postlet: build, configure, test, demo, install.
+#
+#   make                  build $(O)/postlet from $(O)/.config (default config if none)
+#   make check            install test dependencies, run every test (needs root for apt/MTA)
+#   make demo             start the local test MTA and send one alert through it
+#   make menuconfig | defconfig [DEFCONFIG=configs/x_defconfig] | savedefconfig | olddefconfig
+#   make install DESTDIR= PREFIX=/usr/local
+#
+# O=dir (build directory), CROSS_COMPILE=prefix-, V=1 (show commands).
+
+O ?= build
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+CROSS_COMPILE ?=
+PYTHON ?= /usr/bin/python3
+PKG_CONFIG ?= pkg-config
+DEFCONFIG ?= configs/posix_defconfig
+
+ifeq ($(origin CC),default)
+CC := $(CROSS_COMPILE)gcc
+endif
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# Host builds fail on warnings; cross builds of foreign toolchains may opt out.
+WERROR ?= -Werror
+CFLAGS ?= -O2 -g
+PL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra $(WERROR) \
+	-DPL_HAVE_AUTOCONF -I$(O)/include -Iagent -Iagent/cli -Iport -MMD -MP
+WOLFSSL_CFLAGS := $(shell $(PKG_CONFIG) --cflags wolfssl 2>/dev/null)
+WOLFSSL_LIBS := $(or $(shell $(PKG_CONFIG) --libs wolfssl 2>/dev/null),-lwolfssl)
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+CONFIG := $(O)/.config
+AUTOCONF := $(O)/include/autoconf.h
+-include $(CONFIG)
+
+ifeq ($(CONFIG_POSTLET_PORT_LWIP),y)
+$(error the lwIP port is not implemented yet; choose POSTLET_PORT_POSIX)
+endif
+
+CORE_SRCS := agent/engine/reply.c agent/engine/body.c agent/engine/sasl.c \
+	agent/engine/smtp.c agent/pl_error.c agent/session.c agent/tls/tls_wolfssl.c
+PORT_SRCS := port/posix/port_posix.c
+CLI_SRCS := agent/cli/conf.c agent/cli/message.c agent/cli/exitcode.c
+MAIN_SRC := agent/cli/main.c
+LIB_SRCS := $(CORE_SRCS) $(PORT_SRCS) $(CLI_SRCS)
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+
+obj = $(patsubst %.c,$(O)/obj/%.o,$(1))
+sanobj = $(patsubst %.c,$(O)/san/%.o,$(1))
+UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
+
+.PHONY: all clean check unit integration demo install menuconfig defconfig savedefconfig \
+	olddefconfig deps
+all: $(O)/postlet
+
+$(CONFIG):
+	$(Q)mkdir -p $(O)
+	$(Q)cp configs/default.config $@
+	@echo "  CONFIG  $@ (from configs/default.config)"
+
+$(AUTOCONF): $(CONFIG) scripts/genconfig.sh
+	$(Q)mkdir -p $(dir $@)
+	$(Q)sh scripts/genconfig.sh $(CONFIG) $@
+
+$(O)/obj/%.o: %.c $(AUTOCONF)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(PL_CFLAGS) $(WOLFSSL_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(O)/san/%.o: %.c $(AUTOCONF)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC-SAN  $<")
+	$(Q)$(CC) $(PL_CFLAGS) $(WOLFSSL_CFLAGS) $(SAN_FLAGS) -c $< -o $@
+
+$(O)/postlet: $(call obj,$(LIB_SRCS) $(MAIN_SRC))
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(WOLFSSL_LIBS) -o $@
+
+# Unit tests link every agent/port object except main, built with sanitizers.
+$(O)/tests/%: $(O)/san/tests/unit/%.o $(call sanobj,$(LIB_SRCS))
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD-SAN  $@")
+	$(Q)$(CC) $(SAN_FLAGS) $^ -lcmocka $(WOLFSSL_LIBS) -o $@
+
+deps:
+	$(Q)sh scripts/install-deps.sh
+
+unit: $(UNIT_BINS)
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory all unit
+	$(Q)O=$(O) bash tests/run-all.sh $(UNIT_BINS)
+
+integration: deps all
+	$(Q)POSTLET=$(O)/postlet bash tests/integration/run.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)POSTLET=$(O)/postlet bash scripts/demo.sh
+
+install: $(O)/postlet
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(O)/postlet $(DESTDIR)$(BINDIR)/postlet
+
+# Kconfig front ends: kconfiglib (python3-kconfiglib) or kconfig-frontends.
+KCONFIG_ENV := KCONFIG_CONFIG=$(CONFIG) srctree=.
+menuconfig: $(CONFIG)
+	$(Q)if $(PYTHON) -c 'import kconfiglib' 2>/dev/null; then \
+		$(KCONFIG_ENV) $(PYTHON) -m menuconfig Kconfig; \
+	else KCONFIG_CONFIG=$(CONFIG) kconfig-mconf Kconfig; fi
+
+defconfig:
+	$(Q)mkdir -p $(O)
+	$(Q)if $(PYTHON) -c 'import kconfiglib' 2>/dev/null; then \
+		$(KCONFIG_ENV) $(PYTHON) -m defconfig --kconfig Kconfig $(DEFCONFIG); \
+	else KCONFIG_CONFIG=$(CONFIG) kconfig-conf --defconfig=$(DEFCONFIG) Kconfig; fi
+
+olddefconfig: $(CONFIG)
+	$(Q)if $(PYTHON) -c 'import kconfiglib' 2>/dev/null; then \
+		$(KCONFIG_ENV) $(PYTHON) -m olddefconfig Kconfig; \
+	else KCONFIG_CONFIG=$(CONFIG) kconfig-conf --olddefconfig Kconfig; fi
+
+savedefconfig: $(CONFIG)
+	$(Q)if $(PYTHON) -c 'import kconfiglib' 2>/dev/null; then \
+		$(KCONFIG_ENV) $(PYTHON) -m savedefconfig --kconfig Kconfig --out $(O)/defconfig; \
+	else KCONFIG_CONFIG=$(CONFIG) kconfig-conf --savedefconfig=$(O)/defconfig Kconfig; fi
+	@echo "  wrote $(O)/defconfig"
+
+clean:
+	rm -rf $(O)
+
+-include $(shell find $(O)/obj $(O)/san -name '*.d' 2>/dev/null)

@@ -1,0 +1,85 @@
+/*
+ * msmtprc-compatible configuration for the postlet front end (POSIX only).
+ *
+ * Syntax (as msmtp): one "key value" per line, '#' comments, blank lines;
+ * "defaults" starts settings inherited by every later account; "account NAME"
+ * starts an account; "account NAME : BASE[, BASE2...]" starts from copies of
+ * earlier accounts; "account default : NAME" makes NAME the default.  A value
+ * may be enclosed in double quotes (\" and \\ escapes inside).  Boolean
+ * values are on/off, as in msmtp; an empty boolean value means "on".
+ *
+ * Every key is also settable from the command line (pl_conf_set), which is
+ * how --host=... style long options are implemented.
+ */
+#ifndef PL_CONF_H
+#define PL_CONF_H
+
+#include <stddef.h>
+
+#include "pl_error.h"
+
+#define PL_CONF_NAME_MAX 64
+#define PL_CONF_STR_MAX 256
+#define PL_CONF_PATH_MAX 1024
+
+enum pl_conf_auth {
+	PL_CONF_AUTH_UNSET = 0,
+	PL_CONF_AUTH_OFF,     /* "auth off" */
+	PL_CONF_AUTH_ON,      /* "auth on": best mechanism the server offers */
+	PL_CONF_AUTH_PLAIN,   /* "auth plain" */
+	PL_CONF_AUTH_LOGIN,   /* "auth login" */
+};
+
+/* Tri-state for booleans: -1 = not set (use the built-in default). */
+typedef struct pl_account_conf {
+	char name[PL_CONF_NAME_MAX];
+	char host[PL_CONF_STR_MAX];
+	unsigned port;                       /* 0 = not set */
+	int tls;                             /* -1, 0 off, 1 on */
+	int tls_starttls;                    /* -1, 0 off (implicit TLS), 1 on */
+	int tls_certcheck;                   /* -1, 0, 1 */
+	char tls_trust_file[PL_CONF_PATH_MAX];
+	enum pl_conf_auth auth;
+	char user[PL_CONF_STR_MAX];
+	char password[PL_CONF_STR_MAX];
+	char passwordeval[PL_CONF_PATH_MAX];
+	char from[PL_CONF_STR_MAX];
+	char domain[PL_CONF_STR_MAX];        /* EHLO argument */
+	char maildomain[PL_CONF_STR_MAX];    /* qualifies bare local names */
+	char logfile[PL_CONF_PATH_MAX];
+	unsigned timeout_s;                  /* 0 = not set */
+	int set_from_header;                 /* -1 unset, 0 off, 1 on (auto=-1) */
+} pl_account_conf;
+
+/* Reset every field to "not set" (strings empty, tri-states -1, numbers 0). */
+void pl_conf_clear(pl_account_conf *a);
+
+/*
+ * Load path and return the settings of account `account` (NULL or "" means
+ * the account named "default", falling back to the first account, falling
+ * back to the "defaults" section when the file defines no account).  A file
+ * that is "/dev/null" or empty yields an all-unset result and PL_OK.
+ *
+ * On failure returns PL_E_NOCONFIG (cannot open/read), PL_E_CONFIG (syntax,
+ * unknown key, bad value, unknown account, inheritance from an unknown
+ * account) and writes "FILE:LINE: message" (or "FILE: message") to err.
+ *
+ * Security: if the file contains a password and is readable or writable by
+ * group or others, refuse it with PL_E_CONFIG, as msmtp does.
+ */
+pl_err pl_conf_load(const char *path, const char *account, pl_account_conf *out,
+		    char *err, size_t errlen);
+
+/*
+ * Set one key (same names and value syntax as the file) on a; used by the
+ * parser and by long options ("--tls-trust-file=X" arrives here as key
+ * "tls_trust_file": callers turn '-' into '_').  Returns PL_E_CONFIG with a
+ * message (without file/line) for an unknown key or bad value.
+ */
+pl_err pl_conf_set(pl_account_conf *a, const char *key, const char *value,
+		   char *err, size_t errlen);
+
+/* Overlay: every field that is set in top replaces the one in base. */
+void pl_conf_merge(pl_account_conf *base, const pl_account_conf *top);
+
+#endif

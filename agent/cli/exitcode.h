@@ -1,0 +1,10 @@
+/* The one mapping from postlet errors to sendmail/sysexits exit codes. */
+#ifndef PL_EXITCODE_H
+#define PL_EXITCODE_H
+
+#include "pl_error.h"
+
+/* reply_code: the server's reply code behind the error, 0 if none. */
+int pl_exit_code(pl_err e, int reply_code);
+
+#endif

@@ -1,0 +1,764 @@
+/*
+ * SMTP submission engine.  Design notes:
+ *  - `expect` is the ordered list of replies owed by the server; every
+ *    command appends one entry, every complete reply removes the oldest.
+ *    Pipelining (RFC 2920) is then just "emit more before reading".
+ *  - Commands are built in the caller's tx buffer; one command always fits
+ *    in an empty buffer (checked at init), so a group that does not fit is
+ *    continued after the buffer drains.
+ */
+#include "smtp.h"
+
+#include <string.h>
+
+#include "sasl.h"
+
+enum phase { PH_CMD, PH_TLS, PH_BODY, PH_DONE, PH_FAILED };
+enum expect { EXP_GREETING, EXP_EHLO, EXP_STARTTLS, EXP_AUTH, EXP_MAIL, EXP_RCPT,
+	      EXP_DATA, EXP_DOT };
+enum envelope { ENV_IDLE, ENV_MAIL, ENV_RCPT, ENV_DATA, ENV_END };
+enum { AUTH_STEP_SENT, AUTH_STEP_USER, AUTH_STEP_PASS };
+
+/* Bit in `phase`-independent flags kept in flags's high bits would be
+ * obscure; keep two small flags here instead. */
+#define GREETED_FLAG 0x80u
+#define SECRET_FLAG 0x40u
+#define TLS_FLAG 0x01u
+
+static const char *const stage_names[] = {
+	"connect", "greeting", "EHLO", "STARTTLS", "TLS handshake", "AUTH",
+	"MAIL FROM", "RCPT TO", "DATA", "end of data", "QUIT",
+};
+
+const char *pl_stage_name(pl_stage st)
+{
+	if ((size_t)st < sizeof(stage_names) / sizeof(stage_names[0]))
+		return stage_names[st];
+	return "?";
+}
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static void wipe(void *p, size_t n)
+{
+	volatile unsigned char *v = p;
+
+	while (n--)
+		*v++ = 0;
+}
+
+static int ascii_lower(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+}
+
+/* Case-insensitive compare of the first n bytes. */
+static int ieq(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ascii_lower((unsigned char)a[i]) != ascii_lower((unsigned char)b[i]))
+			return 0;
+	return 1;
+}
+
+/* Copy a server line for error messages: printable ASCII only. */
+static void copy_printable(char *dst, size_t cap, const char *src)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < cap && src[i]; i++)
+		dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? src[i] : '?';
+	dst[i] = '\0';
+}
+
+/* An address or EHLO domain must not be able to smuggle a command: no
+ * controls, spaces, angle brackets; bounded length. */
+static int safe_token(const char *s, size_t max, int may_be_empty)
+{
+	size_t n = 0;
+
+	if (!s)
+		return 0;
+	for (; s[n]; n++) {
+		unsigned char c = (unsigned char)s[n];
+
+		if (c <= 0x20 || c == 0x7f || c == '<' || c == '>')
+			return 0;
+		if (n >= max)
+			return 0;
+	}
+	return n > 0 || may_be_empty;
+}
+
+static size_t tx_room(const pl_smtp *s)
+{
+	return s->tx_cap - s->tx_len;
+}
+
+static int put(pl_smtp *s, const char *str)
+{
+	size_t n = strlen(str);
+
+	if (n > tx_room(s))
+		return 0;
+	memcpy(s->tx + s->tx_len, str, n);
+	s->tx_len += n;
+	return 1;
+}
+
+static int put_u64(pl_smtp *s, uint64_t v)
+{
+	char buf[21];
+	size_t i = sizeof(buf) - 1;
+
+	buf[i] = '\0';
+	do {
+		buf[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return put(s, buf + i);
+}
+
+static void expect_push(pl_smtp *s, enum expect e)
+{
+	s->expect[(s->expect_head + s->expect_len) % PL_SMTP_QUEUE_MAX] = (uint8_t)e;
+	s->expect_len++;
+}
+
+static enum expect expect_pop(pl_smtp *s)
+{
+	enum expect e = (enum expect)s->expect[s->expect_head];
+
+	s->expect_head = (s->expect_head + 1) % PL_SMTP_QUEUE_MAX;
+	s->expect_len--;
+	return e;
+}
+
+/* ---- failure ---------------------------------------------------------- */
+
+static void set_error(pl_smtp *s, pl_err err, pl_stage stage, const char *text)
+{
+	s->error.err = err;
+	s->error.stage = stage;
+	if (text)
+		copy_printable(s->error.text, sizeof(s->error.text), text);
+}
+
+/* Fail; if the dialogue is still in step, say QUIT politely (it carries no
+ * secret and no envelope, so it is safe even before TLS). */
+static void fail(pl_smtp *s, pl_err err, pl_stage stage, const char *why)
+{
+	int in_step = err != PL_E_PROTOCOL && s->phase == PH_CMD;
+
+	set_error(s, err, stage, why);
+	s->tx_len = s->tx_off; /* drop anything not yet handed to the driver */
+	if (s->tx_len == 0) {
+		wipe(s->tx, s->tx_cap);
+		s->flags &= (uint8_t)~SECRET_FLAG;
+	}
+	s->phase = PH_FAILED;
+	if (in_step)
+		(void)put(s, "QUIT\r\n");
+}
+
+/* Fail with the server's current reply as the reason. */
+static void fail_reply(pl_smtp *s, pl_err err, pl_stage stage)
+{
+	s->error.code = s->reply.code;
+	fail(s, err, stage, s->reply.line);
+}
+
+static pl_err class_err(int code)
+{
+	return code / 100 == 4 ? PL_E_TEMPFAIL : PL_E_PERMFAIL;
+}
+
+/* RFC 3463 "class.subject.detail" at the start of the reply text. */
+static void take_enhanced(pl_smtp *s)
+{
+	const char *t = pl_reply_text(&s->reply);
+	size_t i = 0, part = 0, digits = 0;
+
+	if (!(s->caps & PL_CAP_ENHANCEDSTATUSCODES) || (t[0] != '2' && t[0] != '4' && t[0] != '5'))
+		return;
+	for (; t[i] && t[i] != ' ' && i < sizeof(s->error.enhanced) - 1; i++) {
+		if (t[i] == '.') {
+			if (digits == 0 || ++part > 2)
+				return;
+			digits = 0;
+		} else if (t[i] >= '0' && t[i] <= '9' && digits < 3) {
+			digits++;
+		} else {
+			return;
+		}
+	}
+	if (part != 2 || digits == 0 || (t[i] && t[i] != ' '))
+		return;
+	memcpy(s->error.enhanced, t, i);
+	s->error.enhanced[i] = '\0';
+}
+
+/* ---- commands --------------------------------------------------------- */
+
+static void emit_ehlo(pl_smtp *s)
+{
+	s->caps = 0;
+	s->server_auth = 0;
+	s->size_max = 0;
+	s->ehlo_lines = 0;
+	(void)(put(s, "EHLO ") && put(s, s->p->ehlo_domain) && put(s, "\r\n"));
+	expect_push(s, EXP_EHLO);
+}
+
+static int emit_mail(pl_smtp *s)
+{
+	size_t mark = s->tx_len;
+	int ok = put(s, "MAIL FROM:<") && put(s, s->p->from) && put(s, ">");
+
+	if (ok && (s->caps & PL_CAP_SIZE) && s->p->size_hint)
+		ok = put(s, " SIZE=") && put_u64(s, s->p->size_hint);
+	if (ok && (s->caps & PL_CAP_8BITMIME) && s->p->body_8bit)
+		ok = put(s, " BODY=8BITMIME");
+	ok = ok && put(s, "\r\n");
+	if (!ok)
+		s->tx_len = mark;
+	return ok;
+}
+
+static int emit_rcpt(pl_smtp *s, size_t i)
+{
+	size_t mark = s->tx_len;
+
+	if (put(s, "RCPT TO:<") && put(s, s->p->rcpts[i]) && put(s, ">\r\n"))
+		return 1;
+	s->tx_len = mark;
+	return 0;
+}
+
+static void fail_recipients(pl_smtp *s)
+{
+	size_t i;
+	pl_err err = PL_E_RCPT_REFUSED;
+
+	for (i = 0; i < s->p->nrcpt; i++)
+		if (s->rcpt_code[i] / 100 == 4)
+			err = PL_E_TEMPFAIL;
+	/* error.code/text already hold the first refusal */
+	fail(s, err, PL_STAGE_RCPT, NULL);
+}
+
+/* Emit as much of MAIL / RCPT... / DATA as the protocol and the buffer
+ * allow: everything at once with PIPELINING, else one command per reply. */
+static void emit_envelope(pl_smtp *s)
+{
+	int pipelined = (s->caps & PL_CAP_PIPELINING) != 0;
+
+	while (s->phase == PH_CMD && s->envelope_next != ENV_IDLE && s->envelope_next != ENV_END) {
+		if (!pipelined && s->expect_len > 0)
+			return;
+		if (s->expect_len >= PL_SMTP_QUEUE_MAX)
+			return;
+		switch (s->envelope_next) {
+		case ENV_MAIL:
+			if (s->size_max && s->p->size_hint > s->size_max) {
+				fail(s, PL_E_PERMFAIL, PL_STAGE_MAIL,
+				     "message is larger than the server's SIZE limit");
+				return;
+			}
+			if (!emit_mail(s))
+				return;
+			expect_push(s, EXP_MAIL);
+			s->envelope_next = ENV_RCPT;
+			break;
+		case ENV_RCPT:
+			if (!emit_rcpt(s, s->rcpt_emitted))
+				return;
+			expect_push(s, EXP_RCPT);
+			if (++s->rcpt_emitted == s->p->nrcpt)
+				s->envelope_next = ENV_DATA;
+			break;
+		case ENV_DATA:
+			if (!pipelined && s->rcpt_accepted == 0) {
+				fail_recipients(s);
+				return;
+			}
+			if (!put(s, "DATA\r\n"))
+				return;
+			expect_push(s, EXP_DATA);
+			s->envelope_next = ENV_END;
+			break;
+		default:
+			return;
+		}
+	}
+}
+
+static void start_envelope(pl_smtp *s)
+{
+	s->envelope_next = ENV_MAIL;
+	emit_envelope(s);
+}
+
+static void start_auth(pl_smtp *s)
+{
+	unsigned common = s->p->auth_mechs & s->server_auth;
+	char b64[4 * ((2 * 255 + 2 + 2) / 3) + 1];
+	size_t n;
+
+	if (s->p->auth_mechs == 0) {
+		start_envelope(s);
+		return;
+	}
+	if (!(s->flags & TLS_FLAG) && !s->p->auth_cleartext_ok) {
+		fail(s, PL_E_TLS_REQUIRED, PL_STAGE_AUTH,
+		     "refusing to send credentials without TLS");
+		return;
+	}
+	if (!(s->caps & PL_CAP_AUTH)) {
+		fail(s, PL_E_AUTH_UNAVAILABLE, PL_STAGE_AUTH, "server does not offer AUTH");
+		return;
+	}
+	if (PL_ENABLED(CONFIG_POSTLET_AUTH_PLAIN) && (common & PL_AUTH_PLAIN)) {
+		/* initial response: one round trip (RFC 4954) */
+		if (pl_sasl_plain(s->p->user, s->p->password, b64, sizeof(b64), &n) != PL_OK) {
+			fail(s, PL_E_CONFIG, PL_STAGE_AUTH, "user name or password too long");
+			return;
+		}
+		s->auth_mech = PL_AUTH_PLAIN;
+		(void)(put(s, "AUTH PLAIN ") && put(s, b64) && put(s, "\r\n"));
+		wipe(b64, sizeof(b64));
+		s->flags |= SECRET_FLAG;
+	} else if (PL_ENABLED(CONFIG_POSTLET_AUTH_LOGIN) && (common & PL_AUTH_LOGIN)) {
+		s->auth_mech = PL_AUTH_LOGIN;
+		(void)put(s, "AUTH LOGIN\r\n");
+	} else {
+		fail(s, PL_E_AUTH_UNAVAILABLE, PL_STAGE_AUTH,
+		     "no authentication mechanism in common with the server");
+		return;
+	}
+	s->auth_step = AUTH_STEP_SENT;
+	expect_push(s, EXP_AUTH);
+}
+
+/* AUTH LOGIN: answer the two 334 challenges with user, then password. */
+static void auth_login_step(pl_smtp *s)
+{
+	char b64[4 * ((255 + 2) / 3) + 1];
+	const char *part;
+	size_t n;
+
+	if (s->auth_mech != PL_AUTH_LOGIN || s->auth_step == AUTH_STEP_PASS) {
+		fail_reply(s, PL_E_PROTOCOL, PL_STAGE_AUTH);
+		return;
+	}
+	part = s->auth_step == AUTH_STEP_SENT ? s->p->user : s->p->password;
+	if (pl_sasl_b64(part, strlen(part), b64, sizeof(b64), &n) != PL_OK) {
+		fail(s, PL_E_CONFIG, PL_STAGE_AUTH, "user name or password too long");
+		return;
+	}
+	(void)(put(s, b64) && put(s, "\r\n"));
+	wipe(b64, sizeof(b64));
+	s->flags |= SECRET_FLAG;
+	s->auth_step++;
+	expect_push(s, EXP_AUTH);
+}
+
+static void after_ehlo(pl_smtp *s)
+{
+	if (s->p->tls_mode == PL_TLS_STARTTLS && !(s->flags & TLS_FLAG)) {
+		if (!(s->caps & PL_CAP_STARTTLS)) {
+			fail(s, PL_E_TLS_REQUIRED, PL_STAGE_STARTTLS,
+			     "server does not offer STARTTLS");
+			return;
+		}
+		(void)put(s, "STARTTLS\r\n");
+		expect_push(s, EXP_STARTTLS);
+		return;
+	}
+	start_auth(s);
+}
+
+/* ---- EHLO capabilities ------------------------------------------------ */
+
+static void parse_auth_mechs(pl_smtp *s, const char *p)
+{
+	while (*p) {
+		size_t n = 0;
+
+		while (*p == ' ')
+			p++;
+		while (p[n] && p[n] != ' ')
+			n++;
+		if (n == 5 && ieq(p, "PLAIN", 5))
+			s->server_auth |= PL_AUTH_PLAIN;
+		else if (n == 5 && ieq(p, "LOGIN", 5))
+			s->server_auth |= PL_AUTH_LOGIN;
+		p += n;
+	}
+}
+
+static void parse_ehlo_line(pl_smtp *s)
+{
+	static const struct {
+		const char *kw;
+		unsigned cap;
+	} kws[] = {
+		{ "STARTTLS", PL_CAP_STARTTLS }, { "PIPELINING", PL_CAP_PIPELINING },
+		{ "8BITMIME", PL_CAP_8BITMIME }, { "SIZE", PL_CAP_SIZE },
+		{ "AUTH", PL_CAP_AUTH }, { "ENHANCEDSTATUSCODES", PL_CAP_ENHANCEDSTATUSCODES },
+		{ "CHUNKING", PL_CAP_CHUNKING }, { "SMTPUTF8", PL_CAP_SMTPUTF8 },
+		{ "DSN", PL_CAP_DSN },
+	};
+	const char *t = pl_reply_text(&s->reply);
+	size_t n = 0, i;
+
+	if (s->ehlo_lines++ == 0 || s->reply.code != 250)
+		return; /* first line is the server's name */
+	while (t[n] && t[n] != ' ' && t[n] != '=')
+		n++;
+	for (i = 0; i < sizeof(kws) / sizeof(kws[0]); i++) {
+		if (strlen(kws[i].kw) != n || !ieq(t, kws[i].kw, n))
+			continue;
+		s->caps |= kws[i].cap;
+		if (kws[i].cap == PL_CAP_AUTH && t[n])
+			parse_auth_mechs(s, t + n + 1); /* "AUTH x y" and old "AUTH=x y" */
+		if (kws[i].cap == PL_CAP_SIZE && t[n] == ' ') {
+			uint64_t v = 0;
+			const char *d = t + n + 1;
+
+			for (; *d >= '0' && *d <= '9' && v < (UINT64_MAX - 9) / 10; d++)
+				v = v * 10 + (uint64_t)(*d - '0');
+			s->size_max = *d ? 0 : v; /* junk or overflow: no known limit */
+		}
+	}
+}
+
+/* ---- replies ---------------------------------------------------------- */
+
+static void on_rcpt_reply(pl_smtp *s)
+{
+	size_t i = s->rcpt_answered++;
+	int code = s->reply.code;
+
+	s->rcpt_code[i] = (short)code;
+	if (code / 100 == 2) {
+		s->rcpt_accepted++;
+	} else if (s->error.code == 0) {
+		/* remember the first refusal for the report */
+		s->error.code = code;
+		take_enhanced(s);
+		copy_printable(s->error.text, sizeof(s->error.text), s->reply.line);
+	}
+}
+
+static void on_data_reply(pl_smtp *s)
+{
+	if (s->reply.code == 354 && s->rcpt_accepted > 0) {
+		pl_body_init(&s->body);
+		s->phase = PH_BODY;
+		return;
+	}
+	if (s->reply.code == 354) {
+		/* pipelined DATA accepted although every RCPT failed: close the
+		 * empty transaction before QUIT (RFC 2920 3.1) */
+		(void)put(s, ".\r\n");
+		expect_push(s, EXP_DOT);
+		fail_recipients(s);
+		return;
+	}
+	if (s->rcpt_accepted == 0) {
+		fail_recipients(s);
+		return;
+	}
+	take_enhanced(s);
+	fail_reply(s, class_err(s->reply.code), PL_STAGE_DATA);
+}
+
+static void on_reply(pl_smtp *s, enum expect kind)
+{
+	int code = s->reply.code, cls = code / 100;
+
+	s->last_code = code;
+	switch (kind) {
+	case EXP_GREETING:
+		s->flags |= GREETED_FLAG;
+		if (cls == 2)
+			emit_ehlo(s);
+		else
+			fail_reply(s, class_err(code), PL_STAGE_GREETING);
+		break;
+	case EXP_EHLO:
+		if (cls == 2) {
+			after_ehlo(s);
+		} else {
+			take_enhanced(s);
+			fail_reply(s, class_err(code), PL_STAGE_EHLO);
+		}
+		break;
+	case EXP_STARTTLS:
+		if (code == 220) {
+			s->phase = PH_TLS;
+		} else {
+			take_enhanced(s);
+			fail_reply(s, PL_E_TLS_REQUIRED, PL_STAGE_STARTTLS);
+		}
+		break;
+	case EXP_AUTH:
+		if (code == 235) {
+			start_envelope(s);
+		} else if (code == 334) {
+			auth_login_step(s);
+		} else {
+			take_enhanced(s);
+			fail_reply(s, cls == 4 ? PL_E_TEMPFAIL : PL_E_AUTH_FAILED, PL_STAGE_AUTH);
+		}
+		break;
+	case EXP_MAIL:
+		if (cls != 2) {
+			take_enhanced(s);
+			fail_reply(s, class_err(code), PL_STAGE_MAIL);
+		}
+		break;
+	case EXP_RCPT:
+		on_rcpt_reply(s);
+		break;
+	case EXP_DATA:
+		on_data_reply(s);
+		break;
+	case EXP_DOT:
+		if (s->phase != PH_CMD)
+			break; /* closing an empty transaction after failure */
+		if (cls == 2) {
+			(void)put(s, "QUIT\r\n"); /* not awaited: the message is safe */
+			s->phase = PH_DONE;
+		} else {
+			take_enhanced(s);
+			fail_reply(s, class_err(code), PL_STAGE_BODY);
+		}
+		break;
+	}
+	if (s->phase == PH_CMD)
+		emit_envelope(s);
+}
+
+static pl_stage stage_of(enum expect e)
+{
+	static const pl_stage map[] = {
+		PL_STAGE_GREETING, PL_STAGE_EHLO, PL_STAGE_STARTTLS, PL_STAGE_AUTH,
+		PL_STAGE_MAIL, PL_STAGE_RCPT, PL_STAGE_DATA, PL_STAGE_BODY,
+	};
+	return map[e];
+}
+
+/* ---- public API ------------------------------------------------------- */
+
+pl_err pl_smtp_init(pl_smtp *s, const pl_smtp_params *p, uint8_t *tx, size_t tx_cap)
+{
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	s->p = p;
+	s->tx = tx;
+	s->tx_cap = tx_cap;
+	pl_reply_init(&s->reply);
+	s->phase = PH_FAILED;
+	if (!tx || tx_cap < 1024) {
+		set_error(s, PL_E_USAGE, PL_STAGE_CONNECT, "transmit buffer smaller than 1024 bytes");
+		return PL_E_USAGE;
+	}
+	if (!safe_token(p->ehlo_domain, 255, 0)) {
+		set_error(s, PL_E_CONFIG, PL_STAGE_CONNECT, "invalid EHLO domain");
+		return PL_E_CONFIG;
+	}
+	if (!safe_token(p->from, CONFIG_POSTLET_ADDR_MAX, 1)) {
+		set_error(s, PL_E_MESSAGE, PL_STAGE_CONNECT, "invalid envelope sender address");
+		return PL_E_MESSAGE;
+	}
+	if (p->nrcpt == 0 || p->nrcpt > CONFIG_POSTLET_MAX_RCPT) {
+		set_error(s, p->nrcpt ? PL_E_LIMIT : PL_E_MESSAGE, PL_STAGE_CONNECT,
+			  p->nrcpt ? "too many recipients" : "no recipients");
+		return s->error.err;
+	}
+	for (i = 0; i < p->nrcpt; i++) {
+		if (!safe_token(p->rcpts[i], CONFIG_POSTLET_ADDR_MAX, 0)) {
+			set_error(s, PL_E_MESSAGE, PL_STAGE_CONNECT, "invalid recipient address");
+			return PL_E_MESSAGE;
+		}
+	}
+	if (p->auth_mechs && (!p->user || !p->password)) {
+		set_error(s, PL_E_CONFIG, PL_STAGE_CONNECT, "authentication without user or password");
+		return PL_E_CONFIG;
+	}
+	if (p->tls_mode == PL_TLS_IMPLICIT) {
+		s->phase = PH_TLS;
+	} else {
+		s->phase = PH_CMD;
+		expect_push(s, EXP_GREETING);
+	}
+	return PL_OK;
+}
+
+pl_want pl_smtp_want(const pl_smtp *s)
+{
+	int unsent = s->tx_off < s->tx_len;
+
+	/* room for the terminator too, so pl_smtp_body_end() always fits */
+	if (s->phase == PH_BODY)
+		return tx_room(s) >= PL_BODY_FINISH_MAX ? PL_WANT_BODY : PL_WANT_SEND;
+	if (unsent)
+		return PL_WANT_SEND;
+	switch (s->phase) {
+	case PH_FAILED:
+		return PL_FAILED;
+	case PH_DONE:
+		return PL_DONE;
+	case PH_TLS:
+		return PL_WANT_TLS;
+	default:
+		return s->expect_len ? PL_WANT_RECV : PL_FAILED;
+	}
+}
+
+const uint8_t *pl_smtp_tx_data(const pl_smtp *s, size_t *len)
+{
+	*len = s->tx_len - s->tx_off;
+	return s->tx + s->tx_off;
+}
+
+void pl_smtp_tx_done(pl_smtp *s, size_t n)
+{
+	if (n > s->tx_len - s->tx_off)
+		n = s->tx_len - s->tx_off;
+	s->tx_off += n;
+	if (s->tx_off < s->tx_len)
+		return;
+	wipe(s->tx, s->tx_len);
+	s->tx_len = s->tx_off = 0;
+	s->flags &= (uint8_t)~SECRET_FLAG;
+	if (s->phase == PH_CMD)
+		emit_envelope(s);
+}
+
+void pl_smtp_rx(pl_smtp *s, const uint8_t *data, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		int ev;
+		enum expect kind;
+
+		if (s->phase == PH_FAILED || s->phase == PH_DONE)
+			return;
+		if (s->phase == PH_TLS) {
+			fail(s, PL_E_PROTOCOL, PL_STAGE_STARTTLS,
+			     "server sent data after accepting STARTTLS (possible injection)");
+			return;
+		}
+		if (s->phase != PH_CMD || s->expect_len == 0) {
+			fail(s, PL_E_PROTOCOL, PL_STAGE_CONNECT, "server sent data without being asked");
+			return;
+		}
+		kind = (enum expect)s->expect[s->expect_head];
+		ev = pl_reply_push(&s->reply, data[i]);
+		if (ev == PL_REPLY_BAD) {
+			fail(s, PL_E_PROTOCOL, stage_of(kind), "malformed reply from server");
+			return;
+		}
+		if (ev == PL_REPLY_MORE)
+			continue;
+		if (kind == EXP_EHLO)
+			parse_ehlo_line(s);
+		if (ev == PL_REPLY_DONE)
+			on_reply(s, expect_pop(s));
+	}
+}
+
+void pl_smtp_tls_ready(pl_smtp *s)
+{
+	if (s->phase != PH_TLS)
+		return;
+	s->flags |= TLS_FLAG;
+	s->phase = PH_CMD;
+	/* RFC 3207 4.2: forget everything learnt before TLS */
+	s->caps = 0;
+	s->server_auth = 0;
+	s->size_max = 0;
+	if (s->flags & GREETED_FLAG)
+		emit_ehlo(s);
+	else
+		expect_push(s, EXP_GREETING);
+}
+
+void pl_smtp_abort(pl_smtp *s, pl_err err, const char *reason)
+{
+	pl_stage st;
+
+	if (s->phase == PH_FAILED || s->phase == PH_DONE) {
+		s->tx_len = s->tx_off = 0;
+		return;
+	}
+	if (s->phase == PH_TLS)
+		st = PL_STAGE_TLS;
+	else if (s->phase == PH_BODY)
+		st = PL_STAGE_BODY;
+	else if (s->expect_len)
+		st = stage_of((enum expect)s->expect[s->expect_head]);
+	else
+		st = PL_STAGE_CONNECT;
+	s->phase = PH_FAILED;
+	wipe(s->tx, s->tx_cap);
+	s->tx_len = s->tx_off = 0;
+	set_error(s, err, st, reason);
+}
+
+size_t pl_smtp_body_write(pl_smtp *s, const uint8_t *data, size_t len)
+{
+	size_t used, out;
+
+	if (s->phase != PH_BODY)
+		return 0;
+	used = pl_body_encode(&s->body, data, len, s->tx + s->tx_len, tx_room(s), &out);
+	s->tx_len += out;
+	return used;
+}
+
+void pl_smtp_body_end(pl_smtp *s)
+{
+	if (s->phase != PH_BODY)
+		return;
+	if (tx_room(s) < PL_BODY_FINISH_MAX) {
+		/* caller ignored PL_WANT_SEND; cannot end the body now */
+		pl_smtp_abort(s, PL_E_INTERNAL, "body ended with a full transmit buffer");
+		return;
+	}
+	s->tx_len += pl_body_finish(&s->body, s->tx + s->tx_len);
+	s->phase = PH_CMD;
+	expect_push(s, EXP_DOT);
+}
+
+const pl_smtp_error *pl_smtp_error_info(const pl_smtp *s)
+{
+	return &s->error;
+}
+
+unsigned pl_smtp_caps(const pl_smtp *s)
+{
+	return s->caps;
+}
+
+int pl_smtp_rcpt_code(const pl_smtp *s, size_t i)
+{
+	return i < CONFIG_POSTLET_MAX_RCPT ? s->rcpt_code[i] : 0;
+}
+
+size_t pl_smtp_rcpt_accepted(const pl_smtp *s)
+{
+	return s->rcpt_accepted;
+}
+
+int pl_smtp_tx_secret(const pl_smtp *s)
+{
+	return (s->flags & SECRET_FLAG) != 0;
+}

@@ -1,0 +1,181 @@
+/*
+ * postlet SMTP submission engine (sans-I/O).
+ *
+ * The engine is a state machine that is fed the bytes the server sent and
+ * asked for the bytes to send.  It never calls a socket, a clock or malloc:
+ * the caller provides every buffer, and a driver (agent/session.c) moves the
+ * bytes, through TLS when the engine says so.
+ *
+ * Use:
+ *   pl_smtp_init(&s, &params, txbuf, sizeof txbuf);
+ *   loop on pl_smtp_want(&s):
+ *     PL_WANT_SEND  send pl_smtp_tx_data() bytes, then pl_smtp_tx_done(n)
+ *     PL_WANT_RECV  receive some bytes, pass them to pl_smtp_rx()
+ *     PL_WANT_TLS   run the TLS handshake on the connection, then
+ *                   pl_smtp_tls_ready(); from then on all bytes go through TLS
+ *     PL_WANT_BODY  pl_smtp_body_write() message bytes (any slicing), or
+ *                   pl_smtp_body_end() at the end of the message
+ *     PL_DONE       message accepted (QUIT was queued and sent before this)
+ *     PL_FAILED     see pl_smtp_error(); the connection may be closed
+ *
+ * Security contract:
+ *   - with tls_mode STARTTLS, no AUTH, MAIL, RCPT or body byte is produced
+ *     before pl_smtp_tls_ready(); if the server does not offer STARTTLS or
+ *     refuses it, the engine fails with PL_E_TLS_REQUIRED;
+ *   - bytes that arrive after the 220 reply to STARTTLS and before
+ *     pl_smtp_tls_ready() fail the session (PL_E_PROTOCOL);
+ *   - capabilities learnt before TLS are discarded after it;
+ *   - AUTH is never sent without TLS unless auth_cleartext_ok is set;
+ *   - the transmit buffer is wiped once its bytes are sent (credentials).
+ *
+ * All pointers in pl_smtp_params are borrowed and must stay valid until the
+ * engine reports PL_DONE or PL_FAILED.
+ */
+#ifndef PL_SMTP_H
+#define PL_SMTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pl_config.h"
+#include "pl_error.h"
+#include "reply.h"
+#include "body.h"
+
+typedef enum pl_tls_mode {
+	PL_TLS_OFF = 0,       /* plain SMTP; only when explicitly configured */
+	PL_TLS_STARTTLS,      /* upgrade with STARTTLS, required (587) */
+	PL_TLS_IMPLICIT,      /* TLS from the first byte (465) */
+} pl_tls_mode;
+
+/* SASL mechanisms, as a mask. */
+enum {
+	PL_AUTH_PLAIN = 1u << 0,
+	PL_AUTH_LOGIN = 1u << 1,
+};
+
+/* Server capabilities from EHLO, as a mask. */
+enum {
+	PL_CAP_STARTTLS = 1u << 0,
+	PL_CAP_PIPELINING = 1u << 1,
+	PL_CAP_8BITMIME = 1u << 2,
+	PL_CAP_SIZE = 1u << 3,
+	PL_CAP_AUTH = 1u << 4,
+	PL_CAP_ENHANCEDSTATUSCODES = 1u << 5,
+	PL_CAP_CHUNKING = 1u << 6,
+	PL_CAP_SMTPUTF8 = 1u << 7,
+	PL_CAP_DSN = 1u << 8,
+};
+
+typedef enum pl_stage {
+	PL_STAGE_CONNECT = 0,
+	PL_STAGE_GREETING,
+	PL_STAGE_EHLO,
+	PL_STAGE_STARTTLS,
+	PL_STAGE_TLS,
+	PL_STAGE_AUTH,
+	PL_STAGE_MAIL,
+	PL_STAGE_RCPT,
+	PL_STAGE_DATA,
+	PL_STAGE_BODY,        /* reply to the final "." */
+	PL_STAGE_QUIT,
+} pl_stage;
+
+typedef enum pl_want {
+	PL_WANT_SEND = 1,
+	PL_WANT_RECV,
+	PL_WANT_TLS,
+	PL_WANT_BODY,
+	PL_DONE,
+	PL_FAILED,
+} pl_want;
+
+typedef struct pl_smtp_params {
+	const char *ehlo_domain;       /* FQDN or address literal */
+	pl_tls_mode tls_mode;
+	unsigned auth_mechs;           /* PL_AUTH_* allowed; 0 = no AUTH */
+	int auth_cleartext_ok;         /* allow AUTH without TLS (explicit opt-in) */
+	const char *user;
+	const char *password;
+	const char *from;              /* envelope sender; "" for the null path */
+	const char *const *rcpts;
+	size_t nrcpt;
+	uint64_t size_hint;            /* message size for SIZE=, 0 = unknown */
+	int body_8bit;                 /* message has 8-bit bytes */
+} pl_smtp_params;
+
+/* Error report: what failed, where, and the server's words if any. */
+typedef struct pl_smtp_error {
+	pl_err err;
+	pl_stage stage;
+	int code;                      /* server reply code, 0 if none */
+	char enhanced[16];             /* "5.7.8" when the server gave one */
+	char text[160];                /* printable copy of the reply line or a reason */
+} pl_smtp_error;
+
+#define PL_SMTP_QUEUE_MAX (CONFIG_POSTLET_MAX_RCPT + 8)
+
+typedef struct pl_smtp {
+	const pl_smtp_params *p;
+	uint8_t *tx;
+	size_t tx_cap, tx_len, tx_off;
+	pl_reply reply;
+	pl_body body;
+
+	/* replies still expected, oldest first (RFC 2920: answered in order) */
+	uint8_t expect[PL_SMTP_QUEUE_MAX];
+	unsigned expect_head, expect_len;
+
+	uint8_t phase;
+	uint8_t flags;                 /* internal bits */
+	uint8_t envelope_next;         /* next envelope command to emit */
+	uint8_t auth_mech;             /* mechanism in use */
+	uint8_t auth_step;
+	unsigned caps;
+	unsigned server_auth;          /* PL_AUTH_* the server offered */
+	uint64_t size_max;             /* SIZE limit from EHLO, 0 = none */
+	unsigned ehlo_lines;
+	size_t rcpt_emitted, rcpt_answered, rcpt_accepted;
+	short rcpt_code[CONFIG_POSTLET_MAX_RCPT];
+	int last_code;                 /* code of the last complete reply */
+	pl_smtp_error error;
+} pl_smtp;
+
+/* Returns PL_OK, or PL_E_MESSAGE/PL_E_LIMIT/PL_E_USAGE for parameters that
+ * could never be sent safely (CR/LF or spaces in an address, too many
+ * recipients, buffer too small); then the engine is in PL_FAILED. */
+pl_err pl_smtp_init(pl_smtp *s, const pl_smtp_params *p, uint8_t *tx, size_t tx_cap);
+
+pl_want pl_smtp_want(const pl_smtp *s);
+
+const uint8_t *pl_smtp_tx_data(const pl_smtp *s, size_t *len);
+void pl_smtp_tx_done(pl_smtp *s, size_t n);
+
+/* Feed received bytes (all of them are consumed or the engine fails). */
+void pl_smtp_rx(pl_smtp *s, const uint8_t *data, size_t len);
+
+void pl_smtp_tls_ready(pl_smtp *s);
+
+/* Report a transport failure (network, TLS) so the error names the stage
+ * the engine was in.  The engine enters PL_FAILED. */
+void pl_smtp_abort(pl_smtp *s, pl_err err, const char *reason);
+
+/* Body: returns bytes consumed (0 only when the transmit buffer is full,
+ * then pl_smtp_want() says PL_WANT_SEND). */
+size_t pl_smtp_body_write(pl_smtp *s, const uint8_t *data, size_t len);
+void pl_smtp_body_end(pl_smtp *s);
+
+const pl_smtp_error *pl_smtp_error_info(const pl_smtp *s);
+unsigned pl_smtp_caps(const pl_smtp *s);
+
+/* Reply code the server gave recipient i (0 if not answered). */
+int pl_smtp_rcpt_code(const pl_smtp *s, size_t i);
+size_t pl_smtp_rcpt_accepted(const pl_smtp *s);
+
+/* Whether the bytes currently returned by pl_smtp_tx_data() carry secrets
+ * (AUTH data): trace output must mask them. */
+int pl_smtp_tx_secret(const pl_smtp *s);
+
+const char *pl_stage_name(pl_stage st);
+
+#endif

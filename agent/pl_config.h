@@ -1,0 +1,75 @@
+/*
+ * Build options for the agent, lwIP-style: Kconfig generates autoconf.h
+ * (CONFIG_POSTLET_*), and every option also has a default here so the core
+ * drops into a foreign firmware tree without Kconfig.
+ *
+ * Booleans follow the Linux/Zephyr convention: defined to 1 or absent.  Use
+ * PL_ENABLED(CONFIG_X) in C code so disabled branches are still compiled.
+ */
+#ifndef PL_CONFIG_H
+#define PL_CONFIG_H
+
+#if defined(PL_HAVE_AUTOCONF)
+#include "autoconf.h"
+#endif
+
+/* PL_ENABLED(CONFIG_X): 1 if CONFIG_X is defined to 1, else 0. */
+#define PL__ARG_PLACEHOLDER_1 0,
+#define PL__TAKE_SECOND(ignored, val, ...) val
+#define PL__ENABLED3(arg1_or_junk) PL__TAKE_SECOND(arg1_or_junk 1, 0, 0)
+#define PL__ENABLED2(val) PL__ENABLED3(PL__ARG_PLACEHOLDER_##val)
+#define PL_ENABLED(option) PL__ENABLED2(option)
+
+#if !defined(PL_HAVE_AUTOCONF)
+/* Defaults for builds without Kconfig: same as the Kconfig defaults. */
+#define CONFIG_POSTLET_TLS 1
+#define CONFIG_POSTLET_AUTH_PLAIN 1
+#define CONFIG_POSTLET_AUTH_LOGIN 1
+#endif
+
+/* Longest reply line accepted from a server, excluding CRLF (RFC 5321
+ * 4.5.3.1.5 says 512 including CRLF; we allow a little slack). */
+#ifndef CONFIG_POSTLET_REPLY_LINE_MAX
+#define CONFIG_POSTLET_REPLY_LINE_MAX 512
+#endif
+
+/* Bytes the engine may queue for sending at once: one pipelined command
+ * group or one slice of the body.  Must hold an AUTH PLAIN line with
+ * 255-octet user and password (about 700 bytes). */
+#ifndef CONFIG_POSTLET_TX_BUF_SIZE
+#define CONFIG_POSTLET_TX_BUF_SIZE 2048
+#endif
+
+/* Receive slice the driver reads per call. */
+#ifndef CONFIG_POSTLET_RX_BUF_SIZE
+#define CONFIG_POSTLET_RX_BUF_SIZE 1024
+#endif
+
+/* Most recipients one message may have (bounds per-recipient state). */
+#ifndef CONFIG_POSTLET_MAX_RCPT
+#define CONFIG_POSTLET_MAX_RCPT 64
+#endif
+
+/* Longest address (RFC 5321 path limit is 256 octets). */
+#ifndef CONFIG_POSTLET_ADDR_MAX
+#define CONFIG_POSTLET_ADDR_MAX 256
+#endif
+
+/* Default bound on each network wait, in seconds. */
+#ifndef CONFIG_POSTLET_TIMEOUT_S
+#define CONFIG_POSTLET_TIMEOUT_S 60
+#endif
+
+/* Trust anchors used when no tls_trust_file is configured. */
+#ifndef CONFIG_POSTLET_TLS_DEFAULT_TRUST_FILE
+#define CONFIG_POSTLET_TLS_DEFAULT_TRUST_FILE "/etc/ssl/certs/ca-certificates.crt"
+#endif
+
+#if CONFIG_POSTLET_TX_BUF_SIZE < 1024
+#error "CONFIG_POSTLET_TX_BUF_SIZE must be at least 1024 (AUTH PLAIN line)"
+#endif
+#if CONFIG_POSTLET_REPLY_LINE_MAX < 512
+#error "CONFIG_POSTLET_REPLY_LINE_MAX must be at least 512 (RFC 5321)"
+#endif
+
+#endif

@@ -1,0 +1,163 @@
+#include "session.h"
+
+#include <string.h>
+
+static long conn_send(pl_session *s, const void *buf, size_t len)
+{
+	return s->tls_on ? pl_tls_send(&s->tls, buf, len) : pl_port_send(&s->conn, buf, len);
+}
+
+static long conn_recv(pl_session *s, void *buf, size_t len)
+{
+	return s->tls_on ? pl_tls_recv(&s->tls, buf, len) : pl_port_recv(&s->conn, buf, len);
+}
+
+static void trace(pl_session *s, char dir, const uint8_t *data, size_t len)
+{
+	static const char masked[] = "[credentials hidden]\r\n";
+	uint8_t line[64];
+	size_t keep = 0;
+
+	if (!s->trace)
+		return;
+	if (dir != 'C' || !pl_smtp_tx_secret(&s->smtp)) {
+		s->trace(s->trace_ctx, dir, data, len);
+		return;
+	}
+	/* keep the command words ("AUTH PLAIN ") of an AUTH line, hide the rest */
+	if (len > 5 && memcmp(data, "AUTH ", 5) == 0) {
+		for (keep = 5; keep < len && data[keep] != ' ' && data[keep] != '\r'; keep++)
+			;
+		if (keep < len && data[keep] == ' ')
+			keep++;
+	}
+	if (keep > sizeof(line) - sizeof(masked))
+		keep = 0;
+	memcpy(line, data, keep);
+	memcpy(line + keep, masked, sizeof(masked) - 1);
+	s->trace(s->trace_ctx, dir, line, keep + sizeof(masked) - 1);
+}
+
+static void step_send(pl_session *s)
+{
+	size_t len;
+	const uint8_t *p = pl_smtp_tx_data(&s->smtp, &len);
+	long n;
+
+	trace(s, 'C', p, len);
+	n = conn_send(s, p, len);
+	if (n < 0)
+		pl_smtp_abort(&s->smtp, (pl_err)-n, "sending to the server failed");
+	else
+		pl_smtp_tx_done(&s->smtp, (size_t)n);
+}
+
+static void step_recv(pl_session *s)
+{
+	long n = conn_recv(s, s->rx, sizeof(s->rx));
+
+	if (n < 0) {
+		pl_smtp_abort(&s->smtp, (pl_err)-n,
+			      n == -(long)PL_E_TIMEOUT ? "timed out waiting for the server"
+						       : "connection to the server lost");
+		return;
+	}
+	trace(s, 'S', s->rx, (size_t)n);
+	pl_smtp_rx(&s->smtp, s->rx, (size_t)n);
+}
+
+static void step_tls(pl_session *s, const pl_account *a)
+{
+	pl_tls_opts o = { a->trust_file, a->host };
+	pl_err e = pl_tls_open(&s->tls, &s->conn, &o);
+
+	if (e) {
+		pl_smtp_abort(&s->smtp, e, s->tls.detail[0] ? s->tls.detail : pl_strerror(e));
+		return;
+	}
+	s->tls_on = 1;
+	pl_tls_describe(&s->tls, s->tls_info, sizeof(s->tls_info));
+	pl_port_log(PL_LOG_INFO, "TLS established: %s", s->tls_info);
+	pl_smtp_tls_ready(&s->smtp);
+}
+
+/* Body slices: keep a small read-ahead so the engine can take what fits. */
+struct body_state {
+	size_t off, len;
+	int eof;
+};
+
+static void step_body(pl_session *s, const pl_message *m, struct body_state *b)
+{
+	if (b->off == b->len && !b->eof) {
+		long n = m->read(m->read_ctx, s->body, sizeof(s->body));
+
+		if (n < 0) {
+			pl_smtp_abort(&s->smtp, (pl_err)-n, "reading the message failed");
+			return;
+		}
+		b->off = 0;
+		b->len = (size_t)n;
+		b->eof = n == 0;
+	}
+	if (b->off == b->len) {
+		pl_smtp_body_end(&s->smtp);
+		return;
+	}
+	b->off += pl_smtp_body_write(&s->smtp, s->body + b->off, b->len - b->off);
+}
+
+pl_err pl_session_send(pl_session *s, const pl_account *a, const pl_message *m)
+{
+	pl_smtp_params p;
+	struct body_state body = { 0, 0, 0 };
+	pl_err e;
+	pl_want w;
+
+	memset(&p, 0, sizeof(p));
+	p.ehlo_domain = a->ehlo_domain;
+	p.tls_mode = a->tls_mode;
+	p.auth_mechs = a->auth_mechs;
+	p.auth_cleartext_ok = a->auth_cleartext_ok;
+	p.user = a->user;
+	p.password = a->password;
+	p.from = m->from;
+	p.rcpts = m->rcpts;
+	p.nrcpt = m->nrcpt;
+	p.size_hint = m->size_hint;
+	p.body_8bit = m->body_8bit;
+	s->tls_on = 0;
+	s->tls_info[0] = '\0';
+	memset(&s->tls, 0, sizeof(s->tls));
+	s->conn.handle = -1;
+
+	e = pl_smtp_init(&s->smtp, &p, s->tx, sizeof(s->tx));
+	if (e)
+		return e;
+	e = pl_port_connect(&s->conn, a->host, a->port, a->timeout_ms);
+	if (e) {
+		pl_smtp_abort(&s->smtp, e, pl_strerror(e));
+		return e;
+	}
+	while ((w = pl_smtp_want(&s->smtp)) != PL_DONE && w != PL_FAILED) {
+		switch (w) {
+		case PL_WANT_SEND:
+			step_send(s);
+			break;
+		case PL_WANT_RECV:
+			step_recv(s);
+			break;
+		case PL_WANT_TLS:
+			step_tls(s, a);
+			break;
+		case PL_WANT_BODY:
+			step_body(s, m, &body);
+			break;
+		default:
+			break;
+		}
+	}
+	pl_tls_close(&s->tls);
+	pl_port_close(&s->conn);
+	return w == PL_DONE ? PL_OK : pl_smtp_error_info(&s->smtp)->err;
+}

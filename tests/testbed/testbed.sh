@@ -1,0 +1,489 @@
+#!/usr/bin/env bash
+# postlet real-MTA test bed: a private Postfix + Dovecot (SASL only) on loopback.
+#
+#   tests/testbed/testbed.sh start|stop|status|env
+#
+# Everything lives below TESTBED_DIR (default /tmp/postlet-testbed).  The
+# system's own Postfix instance (/etc/postfix) and any system Dovecot are never
+# touched: Postfix runs with "postfix -c $TESTBED_DIR/postfix" and its own
+# queue/data directories, Dovecot with "-c $TESTBED_DIR/dovecot/dovecot.conf"
+# and its own base_dir/state_dir.  Only processes whose pid files live below
+# TESTBED_DIR are ever stopped.
+#
+# Services (all loopback only, all require SASL AUTH before relaying):
+#   TESTBED_SUBMISSION_PORT  (10587) STARTTLS required, AUTH only after STARTTLS
+#   TESTBED_SUBMISSIONS_PORT (10465) implicit TLS (wrapper mode)
+#   TESTBED_NOTLS_PORT       (10588) deliberately bad: no STARTTLS, AUTH in clear
+#   TESTBED_WRONGNAME_PORT   (10589) STARTTLS required, certificate signed by the
+#                                    test CA but for another host name only
+#   TESTBED_AUTH_PORT        (10026) Dovecot auth service used by Postfix
+# Mail for postlet.test and example.test is delivered into Maildirs under
+#   $TESTBED_DIR/mail/<domain>/<localpart>/{tmp,new,cur}
+set -eu
+
+TESTBED_DIR=${TESTBED_DIR:-/tmp/postlet-testbed}
+TESTBED_SUBMISSION_PORT=${TESTBED_SUBMISSION_PORT:-10587}
+TESTBED_SUBMISSIONS_PORT=${TESTBED_SUBMISSIONS_PORT:-10465}
+TESTBED_NOTLS_PORT=${TESTBED_NOTLS_PORT:-10588}
+TESTBED_WRONGNAME_PORT=${TESTBED_WRONGNAME_PORT:-10589}
+TESTBED_AUTH_PORT=${TESTBED_AUTH_PORT:-10026}
+TESTBED_USER=${TESTBED_USER:-alerts@postlet.test}
+TESTBED_PASS=${TESTBED_PASS:-s3cret-pass}
+TESTBED_START_TIMEOUT=${TESTBED_START_TIMEOUT:-20}
+
+# Normalise to an absolute path without a trailing slash.
+case $TESTBED_DIR in
+/*) ;;
+*) TESTBED_DIR=$PWD/$TESTBED_DIR ;;
+esac
+TESTBED_DIR=${TESTBED_DIR%/}
+
+PF_CONF=$TESTBED_DIR/postfix
+PF_SPOOL=$TESTBED_DIR/spool
+PF_DATA=$TESTBED_DIR/data
+PF_LOG=$TESTBED_DIR/postfix.log
+DC_DIR=$TESTBED_DIR/dovecot
+DC_CONF=$DC_DIR/dovecot.conf
+DC_RUN=$DC_DIR/run
+DC_LOG=$TESTBED_DIR/dovecot.log
+TLS_DIR=$TESTBED_DIR/tls
+MAIL_DIR=$TESTBED_DIR/mail
+DELIVER=$TESTBED_DIR/deliver.sh
+MAIL_UID=nobody
+MAIL_GID=nogroup
+
+PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+export PATH
+
+say() { printf 'testbed: %s\n' "$*" >&2; }
+die() {
+	say "error: $*"
+	exit 1
+}
+
+# ---------------------------------------------------------------- packages --
+install_packages() {
+	local missing=()
+	command -v postfix >/dev/null 2>&1 || missing+=(postfix)
+	command -v dovecot >/dev/null 2>&1 || missing+=(dovecot-core)
+	command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+	if [ ${#missing[@]} -eq 0 ]; then
+		return 0
+	fi
+	[ "$(id -u)" -eq 0 ] || die "missing packages (${missing[*]}) and not root"
+	say "installing: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	echo "postfix postfix/main_mailer_type select No configuration" |
+		debconf-set-selections 2>/dev/null || true
+	# Keep package scripts from starting the *system* daemons while we
+	# install (no systemd here; invoke-rc.d honours policy-rc.d).  Only a
+	# policy file we created ourselves is removed again.
+	local policy=/usr/sbin/policy-rc.d made_policy=0
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && made_policy=1
+	fi
+	local rc=0
+	if ! apt-get install -y -q --no-install-recommends "${missing[@]}"; then
+		apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}" || rc=$?
+	fi
+	if [ "$made_policy" -eq 1 ]; then rm -f "$policy"; fi
+	[ "$rc" -eq 0 ] || die "apt-get install ${missing[*]} failed"
+}
+
+# ------------------------------------------------------------------- TLS --
+have_ipv6_lo() {
+	if command -v ip >/dev/null 2>&1; then
+		ip -6 addr show lo 2>/dev/null | grep -q 'inet6 ::1/128'
+	else
+		grep -qs '^0\{31\}1 .* lo$' /proc/net/if_inet6
+	fi
+}
+
+sign_cert() { # name subject san
+	local name=$1 subj=$2 san=$3
+	local ext=$TLS_DIR/$name.ext
+	cat >"$ext" <<EOF
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid, issuer
+subjectAltName = $san
+EOF
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+		-out "$TLS_DIR/$name-key.pem" 2>/dev/null
+	openssl req -new -key "$TLS_DIR/$name-key.pem" -subj "$subj" \
+		-out "$TLS_DIR/$name.csr"
+	openssl x509 -req -in "$TLS_DIR/$name.csr" -CA "$TLS_DIR/ca.pem" \
+		-CAkey "$TLS_DIR/ca-key.pem" -CAcreateserial -days 3650 -sha256 \
+		-extfile "$ext" -out "$TLS_DIR/$name-cert.pem" 2>/dev/null
+	rm -f "$TLS_DIR/$name.csr" "$ext"
+	chmod 600 "$TLS_DIR/$name-key.pem"
+	chmod 644 "$TLS_DIR/$name-cert.pem"
+}
+
+make_tls() {
+	mkdir -p "$TLS_DIR"
+	chmod 755 "$TLS_DIR"
+	if [ ! -s "$TLS_DIR/ca.pem" ] || [ ! -s "$TLS_DIR/ca-key.pem" ]; then
+		say "generating test CA"
+		rm -f "$TLS_DIR"/*.pem "$TLS_DIR"/*.srl
+		openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+			-out "$TLS_DIR/ca-key.pem" 2>/dev/null
+		chmod 600 "$TLS_DIR/ca-key.pem"
+		openssl req -x509 -new -key "$TLS_DIR/ca-key.pem" -sha256 -days 3650 \
+			-subj "/O=postlet test bed/CN=postlet test CA" \
+			-addext "basicConstraints=critical,CA:TRUE" \
+			-addext "keyUsage=critical,keyCertSign,cRLSign" \
+			-out "$TLS_DIR/ca.pem"
+		chmod 644 "$TLS_DIR/ca.pem"
+	fi
+	if [ ! -s "$TLS_DIR/server-cert.pem" ] || [ ! -s "$TLS_DIR/server-key.pem" ]; then
+		say "generating server certificate"
+		sign_cert server "/O=postlet test bed/CN=mail.postlet.test" \
+			"DNS:localhost, DNS:mail.postlet.test, IP:127.0.0.1, IP:::1"
+	fi
+	if [ ! -s "$TLS_DIR/wrongname-cert.pem" ] || [ ! -s "$TLS_DIR/wrongname-key.pem" ]; then
+		say "generating wrong-name server certificate"
+		sign_cert wrongname "/O=postlet test bed/CN=other.postlet.invalid" \
+			"DNS:other.postlet.invalid"
+	fi
+}
+
+# --------------------------------------------------------------- configs --
+write_deliver() {
+	# Maildir delivery agent run by Postfix pipe(8) as $MAIL_UID, one
+	# recipient per invocation: deliver.sh <domain> <localpart>.
+	cat >"$DELIVER.new" <<EOF
+#!/bin/sh
+# generated by testbed.sh -- maildir writer for the postlet test bed
+umask 022
+domain=\$1
+user=\$2
+case "\$domain" in
+''|.*|*[!A-Za-z0-9.-]*) echo "bad domain" >&2; exit 67 ;;
+esac
+case "\$user" in
+''|.*|*[!A-Za-z0-9._+=-]*) echo "unsupported localpart" >&2; exit 67 ;;
+esac
+box="$MAIL_DIR/\$domain/\$user"
+mkdir -p "\$box/tmp" "\$box/new" "\$box/cur" || exit 75
+name="\$(date +%s).M\$(date +%N)P\$\$.mail.postlet.test"
+if ! cat >"\$box/tmp/\$name"; then
+	rm -f "\$box/tmp/\$name"
+	exit 75
+fi
+mv "\$box/tmp/\$name" "\$box/new/\$name" || exit 75
+exit 0
+EOF
+	chmod 755 "$DELIVER.new"
+	mv -f "$DELIVER.new" "$DELIVER"
+}
+
+write_postfix_conf() {
+	local protocols=ipv4
+	if have_ipv6_lo; then protocols=all; fi
+	mkdir -p "$PF_CONF" "$PF_SPOOL" "$PF_DATA" "$MAIL_DIR"
+	chown root:root "$PF_CONF" "$PF_SPOOL"
+	chmod 755 "$PF_CONF" "$PF_SPOOL"
+	chown postfix: "$PF_DATA"
+	chmod 700 "$PF_DATA"
+	chown "$MAIL_UID:$MAIL_GID" "$MAIL_DIR"
+	chmod 755 "$MAIL_DIR"
+	touch "$PF_LOG"
+	chmod 644 "$PF_LOG"
+
+	cat >"$PF_CONF/main.cf" <<EOF
+# generated by tests/testbed/testbed.sh -- private instance, do not edit
+compatibility_level = 3.6
+queue_directory = $PF_SPOOL
+data_directory = $PF_DATA
+meta_directory = /etc/postfix
+mail_owner = postfix
+setgid_group = postdrop
+syslog_name = postfix-postlet-testbed
+maillog_file = $PF_LOG
+maillog_file_prefixes = $TESTBED_DIR
+
+myhostname = mail.postlet.test
+mydomain = postlet.test
+myorigin = \$myhostname
+mydestination =
+mynetworks = 127.0.0.0/8
+inet_interfaces = loopback-only
+inet_protocols = $protocols
+smtpd_peername_lookup = no
+smtp_dns_support_level = disabled
+biff = no
+append_dot_mydomain = no
+notify_classes =
+alias_maps =
+alias_database =
+local_recipient_maps =
+local_transport = error:5.1.1 local delivery is disabled in the test bed
+default_transport = error:5.7.1 outbound delivery is disabled in the test bed
+relay_transport = \$default_transport
+smtpd_banner = \$myhostname ESMTP postlet test bed
+# Deliver what the client sent: no header rewriting and no added
+# Date/Message-ID/From/To headers, so tests can compare byte for byte.
+local_header_rewrite_clients =
+always_add_missing_headers = no
+# Keep Bcc: headers at delivery (Postfix drops them by default) so the tests
+# can prove that the *client* removed them.
+message_drop_headers =
+
+virtual_mailbox_domains = postlet.test, example.test
+virtual_mailbox_maps = static:maildir
+virtual_transport = maildir
+maildir_destination_recipient_limit = 1
+
+smtpd_tls_cert_file = $TLS_DIR/server-cert.pem
+smtpd_tls_key_file = $TLS_DIR/server-key.pem
+smtpd_tls_security_level = may
+smtpd_tls_loglevel = 1
+smtpd_tls_session_cache_database =
+
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = inet:127.0.0.1:$TESTBED_AUTH_PORT
+smtpd_sasl_auth_enable = no
+smtpd_sasl_security_options = noanonymous
+smtpd_relay_restrictions = permit_sasl_authenticated, reject
+smtpd_recipient_restrictions = permit_sasl_authenticated, reject
+smtpd_error_sleep_time = 0
+EOF
+
+	cat >"$PF_CONF/master.cf" <<EOF
+# generated by tests/testbed/testbed.sh -- private instance, do not edit
+# service type  private unpriv  chroot  wakeup  maxproc command + args
+$TESTBED_SUBMISSION_PORT inet n       -       n       -       -       smtpd
+  -o syslog_name=postfix-postlet-testbed/submission
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_auth_only=yes
+  -o smtpd_sasl_auth_enable=yes
+$TESTBED_SUBMISSIONS_PORT inet n       -       n       -       -       smtpd
+  -o syslog_name=postfix-postlet-testbed/submissions
+  -o smtpd_tls_wrappermode=yes
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_auth_only=yes
+  -o smtpd_sasl_auth_enable=yes
+$TESTBED_NOTLS_PORT inet n       -       n       -       -       smtpd
+  -o syslog_name=postfix-postlet-testbed/notls
+  -o smtpd_tls_security_level=none
+  -o smtpd_tls_auth_only=no
+  -o smtpd_sasl_auth_enable=yes
+$TESTBED_WRONGNAME_PORT inet n       -       n       -       -       smtpd
+  -o syslog_name=postfix-postlet-testbed/wrongname
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_auth_only=yes
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_tls_cert_file=$TLS_DIR/wrongname-cert.pem
+  -o smtpd_tls_key_file=$TLS_DIR/wrongname-key.pem
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+maildir   unix  -       n       n       -       -       pipe
+  flags=DROhu user=$MAIL_UID:$MAIL_GID argv=/bin/sh $DELIVER \${domain} \${user}
+EOF
+}
+
+write_dovecot_conf() {
+	mkdir -p "$DC_DIR" "$DC_RUN" "$DC_DIR/state"
+	chmod 755 "$DC_DIR"
+	touch "$DC_LOG"
+	chmod 644 "$DC_LOG"
+	(
+		umask 077
+		printf '%s:{PLAIN}%s\n' "$TESTBED_USER" "$TESTBED_PASS" >"$DC_DIR/passwd"
+	)
+	chown root:dovecot "$DC_DIR/passwd" 2>/dev/null || true
+	chmod 640 "$DC_DIR/passwd"
+	cat >"$DC_CONF" <<EOF
+# generated by tests/testbed/testbed.sh -- private SASL-only instance
+instance_name = postlet-testbed
+base_dir = $DC_RUN
+state_dir = $DC_DIR/state
+log_path = $DC_LOG
+info_log_path = $DC_LOG
+protocols = none
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_verbose = yes
+auth_failure_delay = 0
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $DC_DIR/passwd
+}
+userdb {
+  driver = static
+  args = uid=$MAIL_UID gid=$MAIL_GID home=/nonexistent
+}
+service auth {
+  inet_listener postfix {
+    address = 127.0.0.1
+    port = $TESTBED_AUTH_PORT
+  }
+}
+EOF
+}
+
+# --------------------------------------------------------------- helpers --
+pid_alive() { # pidfile
+	local pid
+	[ -s "$1" ] || return 1
+	pid=$(tr -dc '0-9' <"$1")
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+}
+
+postfix_running() { pid_alive "$PF_SPOOL/pid/master.pid"; }
+dovecot_running() { pid_alive "$DC_RUN/master.pid"; }
+
+port_open() { # port [host]
+	local host=${2:-127.0.0.1}
+	(exec 3<>"/dev/tcp/$host/$1") 2>/dev/null
+}
+
+all_ports() {
+	echo "$TESTBED_AUTH_PORT $TESTBED_SUBMISSION_PORT $TESTBED_SUBMISSIONS_PORT $TESTBED_NOTLS_PORT $TESTBED_WRONGNAME_PORT"
+}
+
+wait_ports() {
+	local deadline=$((SECONDS + TESTBED_START_TIMEOUT)) p pending
+	while :; do
+		pending=
+		for p in $(all_ports); do
+			port_open "$p" || pending="$pending $p"
+		done
+		[ -z "$pending" ] && return 0
+		if [ "$SECONDS" -ge "$deadline" ]; then
+			say "ports not accepting connections after ${TESTBED_START_TIMEOUT}s:$pending"
+			say "--- tail of $PF_LOG"
+			tail -n 30 "$PF_LOG" >&2 2>/dev/null || true
+			say "--- tail of $DC_LOG"
+			tail -n 15 "$DC_LOG" >&2 2>/dev/null || true
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+wait_pid_gone() { # pid seconds
+	local deadline=$((SECONDS + $2))
+	while kill -0 "$1" 2>/dev/null; do
+		[ "$SECONDS" -ge "$deadline" ] && return 1
+		sleep 0.2
+	done
+}
+
+# ------------------------------------------------------------ subcommands --
+cmd_start() {
+	[ "$(id -u)" -eq 0 ] || die "must run as root (Postfix needs it)"
+	install_packages
+	mkdir -p "$TESTBED_DIR"
+	chmod 755 "$TESTBED_DIR"
+	if postfix_running && dovecot_running; then
+		wait_ports || die "test bed is running but not answering"
+		say "already running in $TESTBED_DIR"
+		return 0
+	fi
+	make_tls
+	write_deliver
+	if ! dovecot_running; then
+		write_dovecot_conf
+		say "starting dovecot (auth on 127.0.0.1:$TESTBED_AUTH_PORT)"
+		dovecot -c "$DC_CONF" || die "dovecot failed to start; see $DC_LOG"
+	fi
+	if ! postfix_running; then
+		write_postfix_conf
+		postfix -c "$PF_CONF" check >>"$PF_LOG" 2>&1 ||
+			{ tail -n 20 "$PF_LOG" >&2; die "postfix check failed"; }
+		say "starting postfix (ports $TESTBED_SUBMISSION_PORT $TESTBED_SUBMISSIONS_PORT $TESTBED_NOTLS_PORT $TESTBED_WRONGNAME_PORT)"
+		postfix -c "$PF_CONF" start >>"$PF_LOG" 2>&1 ||
+			{ tail -n 20 "$PF_LOG" >&2; die "postfix failed to start"; }
+	fi
+	wait_ports || die "test bed did not come up"
+	say "running in $TESTBED_DIR"
+}
+
+cmd_stop() {
+	local pid
+	if postfix_running; then
+		pid=$(tr -dc '0-9' <"$PF_SPOOL/pid/master.pid")
+		say "stopping postfix (pid $pid)"
+		postfix -c "$PF_CONF" stop >>"$PF_LOG" 2>&1 || kill -TERM "$pid" 2>/dev/null || true
+		if ! wait_pid_gone "$pid" 15; then
+			say "postfix master $pid did not exit, killing it"
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
+	fi
+	if dovecot_running; then
+		pid=$(tr -dc '0-9' <"$DC_RUN/master.pid")
+		say "stopping dovecot (pid $pid)"
+		kill -TERM "$pid" 2>/dev/null || true
+		if ! wait_pid_gone "$pid" 15; then
+			say "dovecot master $pid did not exit, killing it"
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
+	fi
+	say "stopped"
+}
+
+cmd_status() {
+	local rc=0 p
+	if postfix_running; then
+		echo "postfix: running (pid $(tr -dc '0-9' <"$PF_SPOOL/pid/master.pid"))"
+	else
+		echo "postfix: stopped"
+		rc=1
+	fi
+	if dovecot_running; then
+		echo "dovecot: running (pid $(tr -dc '0-9' <"$DC_RUN/master.pid"))"
+	else
+		echo "dovecot: stopped"
+		rc=1
+	fi
+	for p in $(all_ports); do
+		if port_open "$p"; then echo "port $p: open"; else echo "port $p: closed"; fi
+	done
+	return "$rc"
+}
+
+cmd_env() {
+	local v
+	for v in TESTBED_DIR TESTBED_SUBMISSION_PORT TESTBED_SUBMISSIONS_PORT \
+		TESTBED_NOTLS_PORT TESTBED_WRONGNAME_PORT TESTBED_AUTH_PORT \
+		TESTBED_USER TESTBED_PASS; do
+		printf 'export %s=%q\n' "$v" "${!v}"
+	done
+	printf 'export TESTBED_CA=%q\n' "$TLS_DIR/ca.pem"
+	printf 'export TESTBED_MAIL=%q\n' "$MAIL_DIR"
+	printf 'export TESTBED_POSTFIX_LOG=%q\n' "$PF_LOG"
+	printf 'export TESTBED_DOVECOT_LOG=%q\n' "$DC_LOG"
+}
+
+case ${1:-} in
+start) cmd_start ;;
+stop) cmd_stop ;;
+status) cmd_status ;;
+env) cmd_env ;;
+*)
+	echo "usage: $0 start|stop|status|env" >&2
+	exit 2
+	;;
+esac
