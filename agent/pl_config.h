@@ -3,8 +3,9 @@
  * (CONFIG_POSTLET_*), and every option also has a default here so the core
  * drops into a foreign firmware tree without Kconfig.
  *
- * Booleans follow the Linux/Zephyr convention: defined to 1 or absent.  Use
- * PL_ENABLED(CONFIG_X) in C code so disabled branches are still compiled.
+ * Booleans follow the Linux/Zephyr convention: defined to 1 or absent.  Code
+ * tests the always-defined 0/1 PL_ENABLE_* twins below (BusyBox's ENABLE_X),
+ * so disabled branches are still compiled and type-checked.
  */
 #ifndef PL_CONFIG_H
 #define PL_CONFIG_H
@@ -13,18 +14,27 @@
 #include "autoconf.h"
 #endif
 
-/* PL_ENABLED(CONFIG_X): 1 if CONFIG_X is defined to 1, else 0. */
-#define PL__ARG_PLACEHOLDER_1 0,
-#define PL__TAKE_SECOND(ignored, val, ...) val
-#define PL__ENABLED3(arg1_or_junk) PL__TAKE_SECOND(arg1_or_junk 1, 0, 0)
-#define PL__ENABLED2(val) PL__ENABLED3(PL__ARG_PLACEHOLDER_##val)
-#define PL_ENABLED(option) PL__ENABLED2(option)
-
 #if !defined(PL_HAVE_AUTOCONF)
 /* Defaults for builds without Kconfig: same as the Kconfig defaults. */
 #define CONFIG_POSTLET_TLS 1
 #define CONFIG_POSTLET_AUTH_PLAIN 1
 #define CONFIG_POSTLET_AUTH_LOGIN 1
+#endif
+
+#ifdef CONFIG_POSTLET_TLS
+#define PL_ENABLE_TLS 1
+#else
+#define PL_ENABLE_TLS 0
+#endif
+#ifdef CONFIG_POSTLET_AUTH_PLAIN
+#define PL_ENABLE_AUTH_PLAIN 1
+#else
+#define PL_ENABLE_AUTH_PLAIN 0
+#endif
+#ifdef CONFIG_POSTLET_AUTH_LOGIN
+#define PL_ENABLE_AUTH_LOGIN 1
+#else
+#define PL_ENABLE_AUTH_LOGIN 0
 #endif
 
 /* Longest reply line accepted from a server, excluding CRLF (RFC 5321

@@ -256,10 +256,10 @@ static int add_missing_headers(pl_msg *m, const char *from, const char *fullname
 	if (!(h = pl_msg_header(m, "Message-ID"))) {
 		uint8_t r[12];
 		const char *dom = strrchr(from, '@');
-		size_t i, o;
 
 		if (pl_port_random(r, sizeof(r)) == PL_OK) {
-			o = (size_t)snprintf(buf, sizeof(buf), "<");
+			size_t i, o = (size_t)snprintf(buf, sizeof(buf), "<");
+
 			for (i = 0; i < sizeof(r); i++)
 				o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%02x", r[i]);
 			snprintf(buf + o, sizeof(buf) - o, ".postlet@%s>", dom ? dom + 1 : "localhost");
@@ -322,8 +322,6 @@ static void report_failure(const pl_session *s, pl_err e)
 /* Settle defaults and turn the account into what the driver needs. */
 static int resolve_account(pl_account_conf *c, pl_account *a, char *password, size_t pwcap)
 {
-	int rc;
-
 	if (!c->host[0])
 		return die(EX_CONFIG, "%s", "no host configured (set 'host' or use --host=)");
 	if (c->tls_certcheck == 0)
@@ -361,7 +359,8 @@ static int resolve_account(pl_account_conf *c, pl_account *a, char *password, si
 		if (!c->passwordeval[0])
 			return die(EX_CONFIG, "%s",
 				   "authentication requested but no 'password' or 'passwordeval' configured");
-		rc = eval_password(c->passwordeval, password, pwcap);
+		int rc = eval_password(c->passwordeval, password, pwcap);
+
 		if (rc)
 			return rc;
 		a->password = password;

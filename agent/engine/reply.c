@@ -38,8 +38,6 @@ static int finish_line(pl_reply *r)
 
 int pl_reply_push(pl_reply *r, uint8_t byte)
 {
-	int ev;
-
 	if (r->saw_cr && byte != '\n')
 		return PL_REPLY_BAD; /* bare CR inside a reply line */
 	if (byte == '\r') {
@@ -50,6 +48,8 @@ int pl_reply_push(pl_reply *r, uint8_t byte)
 		/* Bare LF is tolerated as a line end: some servers send it and
 		 * nothing ambiguous follows from accepting it. */
 		r->saw_cr = 0;
+		int ev;
+
 		r->line[r->len] = '\0';
 		ev = finish_line(r);
 		r->len = 0;

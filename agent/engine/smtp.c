@@ -304,8 +304,6 @@ static void start_envelope(pl_smtp *s)
 static void start_auth(pl_smtp *s)
 {
 	unsigned common = s->p->auth_mechs & s->server_auth;
-	char b64[4 * ((2 * 255 + 2 + 2) / 3) + 1];
-	size_t n;
 
 	if (s->p->auth_mechs == 0) {
 		start_envelope(s);
@@ -320,7 +318,10 @@ static void start_auth(pl_smtp *s)
 		fail(s, PL_E_AUTH_UNAVAILABLE, PL_STAGE_AUTH, "server does not offer AUTH");
 		return;
 	}
-	if (PL_ENABLED(CONFIG_POSTLET_AUTH_PLAIN) && (common & PL_AUTH_PLAIN)) {
+	if (PL_ENABLE_AUTH_PLAIN && (common & PL_AUTH_PLAIN)) {
+		char b64[4 * ((2 * 255 + 2 + 2) / 3) + 1];
+		size_t n;
+
 		/* initial response: one round trip (RFC 4954) */
 		if (pl_sasl_plain(s->p->user, s->p->password, b64, sizeof(b64), &n) != PL_OK) {
 			fail(s, PL_E_CONFIG, PL_STAGE_AUTH, "user name or password too long");
@@ -330,7 +331,7 @@ static void start_auth(pl_smtp *s)
 		(void)(put(s, "AUTH PLAIN ") && put(s, b64) && put(s, "\r\n"));
 		wipe(b64, sizeof(b64));
 		s->flags |= SECRET_FLAG;
-	} else if (PL_ENABLED(CONFIG_POSTLET_AUTH_LOGIN) && (common & PL_AUTH_LOGIN)) {
+	} else if (PL_ENABLE_AUTH_LOGIN && (common & PL_AUTH_LOGIN)) {
 		s->auth_mech = PL_AUTH_LOGIN;
 		(void)put(s, "AUTH LOGIN\r\n");
 	} else {

@@ -184,6 +184,10 @@ pl_err pl_tls_open(pl_tls *t, pl_conn *c, const pl_tls_opts *o)
 
 	memset(t, 0, sizeof(*t));
 	t->conn = c;
+	if (!PL_ENABLE_TLS) {
+		snprintf(t->detail, sizeof(t->detail), "postlet was built without TLS (CONFIG_POSTLET_TLS)");
+		return PL_E_TLS_HANDSHAKE;
+	}
 	if (!wolf_ready) {
 		if (wolfSSL_Init() != WOLFSSL_SUCCESS)
 			return PL_E_INTERNAL;
