@@ -31,13 +31,21 @@ WERROR ?= -Werror
 CFLAGS ?= -O2 -g
 PL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra $(WERROR) \
 	-DPL_HAVE_AUTOCONF -I$(O)/include -Iagent -Iagent/cli -Iport -MMD -MP
-WOLFSSL_CFLAGS := $(shell $(PKG_CONFIG) --cflags wolfssl 2>/dev/null)
-WOLFSSL_LIBS := $(or $(shell $(PKG_CONFIG) --libs wolfssl 2>/dev/null),-lwolfssl)
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 CONFIG := $(O)/.config
 AUTOCONF := $(O)/include/autoconf.h
 -include $(CONFIG)
+
+# wolfSSL: the system library, or Debian's source built with our profile
+# (mk/wolfssl.mk sets WOLFSSL_CFLAGS, WOLFSSL_LIBS and WOLFSSL_DEP).
+ifeq ($(CONFIG_POSTLET_WOLFSSL_SOURCE),y)
+include mk/wolfssl.mk
+else
+WOLFSSL_CFLAGS := $(shell $(PKG_CONFIG) --cflags wolfssl 2>/dev/null)
+WOLFSSL_LIBS := $(or $(shell $(PKG_CONFIG) --libs wolfssl 2>/dev/null),-lwolfssl)
+WOLFSSL_DEP :=
+endif
 
 ifeq ($(CONFIG_POSTLET_PORT_LWIP),y)
 $(error the lwIP port is not implemented yet; choose POSTLET_PORT_POSIX)
@@ -59,6 +67,9 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
 	olddefconfig deps
 all: $(O)/postlet
 
+# keep sanitizer objects between runs (make would delete them as intermediates)
+.SECONDARY:
+
 $(CONFIG):
 	$(Q)mkdir -p $(O)
 	$(Q)cp configs/default.config $@
@@ -68,12 +79,12 @@ $(AUTOCONF): $(CONFIG) scripts/genconfig.sh
 	$(Q)mkdir -p $(dir $@)
 	$(Q)sh scripts/genconfig.sh $(CONFIG) $@
 
-$(O)/obj/%.o: %.c $(AUTOCONF)
+$(O)/obj/%.o: %.c $(AUTOCONF) | $(WOLFSSL_DEP)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(PL_CFLAGS) $(WOLFSSL_CFLAGS) $(CFLAGS) -c $< -o $@
 
-$(O)/san/%.o: %.c $(AUTOCONF)
+$(O)/san/%.o: %.c $(AUTOCONF) | $(WOLFSSL_DEP)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC-SAN  $<")
 	$(Q)$(CC) $(PL_CFLAGS) $(WOLFSSL_CFLAGS) $(SAN_FLAGS) -c $< -o $@

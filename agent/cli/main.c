@@ -441,8 +441,8 @@ static int run(struct options *o)
 		rc = die(EX_USAGE, "%s", "no recipients given");
 		goto out;
 	}
-	if (o->read_rcpts)
-		pl_msg_remove_header(&m, "Bcc");
+	/* Bcc never travels, with or without -t (msmtp's remove_bcc_headers) */
+	pl_msg_remove_header(&m, "Bcc");
 	rc = add_missing_headers(&m, from, o->fullname);
 	if (rc)
 		goto out;
