@@ -52,7 +52,7 @@ $(error the lwIP port is not implemented yet; choose POSTLET_PORT_POSIX)
 endif
 
 CORE_SRCS := agent/engine/reply.c agent/engine/body.c agent/engine/sasl.c \
-	agent/engine/smtp.c agent/pl_error.c agent/session.c agent/tls/tls_wolfssl.c
+	agent/engine/smtp.c agent/pl_error.c agent/link.c agent/session.c agent/tls/tls_wolfssl.c
 PORT_SRCS := port/posix/port_posix.c
 CLI_SRCS := agent/cli/conf.c agent/cli/message.c agent/cli/exitcode.c
 MAIN_SRC := agent/cli/main.c

@@ -4,12 +4,12 @@
 
 static long conn_send(pl_session *s, const void *buf, size_t len)
 {
-	return s->tls_on ? pl_tls_send(&s->tls, buf, len) : pl_port_send(&s->conn, buf, len);
+	return s->tls_on ? pl_tls_send(&s->tls, buf, len) : pl_link_send(&s->link, buf, len);
 }
 
 static long conn_recv(pl_session *s, void *buf, size_t len)
 {
-	return s->tls_on ? pl_tls_recv(&s->tls, buf, len) : pl_port_recv(&s->conn, buf, len);
+	return s->tls_on ? pl_tls_recv(&s->tls, buf, len) : pl_link_recv(&s->link, buf, len);
 }
 
 static void trace(pl_session *s, char dir, const uint8_t *data, size_t len)
@@ -69,7 +69,7 @@ static void step_recv(pl_session *s)
 static void step_tls(pl_session *s, const pl_account *a)
 {
 	pl_tls_opts o = { a->trust_file, a->host };
-	pl_err e = pl_tls_open(&s->tls, &s->conn, &o);
+	pl_err e = pl_tls_open(&s->tls, &s->link, &o);
 
 	if (e) {
 		pl_smtp_abort(&s->smtp, e, s->tls.detail[0] ? s->tls.detail : pl_strerror(e));
@@ -129,12 +129,12 @@ pl_err pl_session_send(pl_session *s, const pl_account *a, const pl_message *m)
 	s->tls_on = 0;
 	s->tls_info[0] = '\0';
 	memset(&s->tls, 0, sizeof(s->tls));
-	s->conn.handle = -1;
+	s->link.conn.handle = -1;
 
 	e = pl_smtp_init(&s->smtp, &p, s->tx, sizeof(s->tx));
 	if (e)
 		return e;
-	e = pl_port_connect(&s->conn, a->host, a->port, a->timeout_ms);
+	e = pl_link_connect(&s->link, a->host, a->port, a->timeout_ms);
 	if (e) {
 		pl_smtp_abort(&s->smtp, e, pl_strerror(e));
 		return e;
@@ -158,6 +158,6 @@ pl_err pl_session_send(pl_session *s, const pl_account *a, const pl_message *m)
 		}
 	}
 	pl_tls_close(&s->tls);
-	pl_port_close(&s->conn);
+	pl_link_close(&s->link);
 	return w == PL_DONE ? PL_OK : pl_smtp_error_info(&s->smtp)->err;
 }

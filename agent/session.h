@@ -16,7 +16,7 @@
 #include "pl_error.h"
 #include "engine/smtp.h"
 #include "tls/tls.h"
-#include "port.h"
+#include "link.h"
 
 typedef struct pl_account {
 	const char *host;
@@ -51,7 +51,7 @@ typedef void (*pl_trace_fn)(void *ctx, char dir, const uint8_t *data, size_t len
 
 typedef struct pl_session {
 	pl_smtp smtp;
-	pl_conn conn;
+	pl_link link;               /* connection with round-trip accounting */
 	pl_tls tls;
 	int tls_on;
 	pl_trace_fn trace;

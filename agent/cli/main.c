@@ -136,6 +136,26 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (strcmp(a, "-bm") == 0)
 				continue;
 			goto unknown;
+		case 'B':
+			/* body type: 8-bit bodies are declared from the content itself */
+			if (strcmp(a, "-B8BITMIME") == 0 || strcmp(a, "-B7BIT") == 0)
+				continue;
+			goto unknown;
+		case 'G':
+		case 'n':
+		case 'U':
+			/* accepted and ignored, as sendmail callers pass them */
+			if (a[2])
+				goto unknown;
+			continue;
+		case 'A':
+		case 'L':
+		case 'h':
+		case 'O':
+			/* sendmail options with a value that mean nothing here */
+			if (!flag_value(argc, argv, &i, a + 2))
+				return die(EX_USAGE, "option %s needs a value", a);
+			continue;
 		case 'C':
 		case 'a':
 		case 'f':
@@ -459,6 +479,10 @@ static int run(struct options *o)
 	session.trace = o->verbose ? trace_stderr : NULL;
 	e = pl_session_send(&session, &acct, &msg);
 	memset(password, 0, sizeof(password));
+	if (o->verbose)
+		fprintf(stderr, "postlet: %u round trips, %lu bytes sent, %lu received%s%s\n",
+			session.link.waits, session.link.bytes_out, session.link.bytes_in,
+			session.tls_info[0] ? ", " : "", session.tls_info);
 	log_line(&conf, from, &rcpts, e,
 		 e ? pl_smtp_error_info(&session.smtp)->code : session.smtp.last_code);
 	if (e) {

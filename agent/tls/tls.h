@@ -1,5 +1,5 @@
 /*
- * TLS over a port connection (wolfSSL).  The same pl_conn carries plain
+ * TLS over a port connection (wolfSSL).  The same link carries plain
  * SMTP and then, after STARTTLS, TLS records: wolfSSL reaches the network
  * only through callbacks into the port layer.
  *
@@ -13,7 +13,7 @@
 #include <stddef.h>
 
 #include "pl_error.h"
-#include "port.h"
+#include "link.h"
 
 typedef struct pl_tls_opts {
 	const char *trust_file;   /* PEM file or directory; NULL = built-in default */
@@ -23,16 +23,16 @@ typedef struct pl_tls_opts {
 typedef struct pl_tls {
 	void *ctx;                /* WOLFSSL_CTX */
 	void *ssl;                /* WOLFSSL */
-	pl_conn *conn;
+	pl_link *link;
 	pl_err io_err;            /* last transport error seen by a callback */
 	char detail[160];         /* why the handshake failed, for the user */
 } pl_tls;
 
-/* Create the session and run the handshake on c (bounded by c's timeout).
+/* Create the session and run the handshake on l (bounded by its timeout).
  * Errors: PL_E_TLS_VERIFY (untrusted chain, name mismatch, expired),
  * PL_E_TLS_HANDSHAKE, PL_E_CONFIG (trust file unusable), or the transport
  * error (PL_E_TIMEOUT, PL_E_CLOSED, PL_E_NETWORK).  t->detail says more. */
-pl_err pl_tls_open(pl_tls *t, pl_conn *c, const pl_tls_opts *o);
+pl_err pl_tls_open(pl_tls *t, pl_link *l, const pl_tls_opts *o);
 
 long pl_tls_send(pl_tls *t, const void *buf, size_t len);
 long pl_tls_recv(pl_tls *t, void *buf, size_t len);

@@ -27,7 +27,7 @@ static int wolf_ready;
 static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 {
 	pl_tls *t = ctx;
-	long n = pl_port_recv(t->conn, buf, (size_t)sz);
+	long n = pl_link_recv(t->link, buf, (size_t)sz);
 
 	(void)ssl;
 	if (n > 0)
@@ -46,7 +46,7 @@ static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 static int io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 {
 	pl_tls *t = ctx;
-	long n = pl_port_send(t->conn, buf, (size_t)sz);
+	long n = pl_link_send(t->link, buf, (size_t)sz);
 
 	(void)ssl;
 	if (n > 0)
@@ -178,12 +178,12 @@ static pl_err classify(pl_tls *t, int werr)
 	}
 }
 
-pl_err pl_tls_open(pl_tls *t, pl_conn *c, const pl_tls_opts *o)
+pl_err pl_tls_open(pl_tls *t, pl_link *l, const pl_tls_opts *o)
 {
 	pl_err e;
 
 	memset(t, 0, sizeof(*t));
-	t->conn = c;
+	t->link = l;
 	if (!PL_ENABLE_TLS) {
 		snprintf(t->detail, sizeof(t->detail), "postlet was built without TLS (CONFIG_POSTLET_TLS)");
 		return PL_E_TLS_HANDSHAKE;
