@@ -10,6 +10,7 @@
 #include <wolfssl/options.h>
 #endif
 #include <wolfssl/ssl.h>
+#include <wolfssl/error-ssl.h> /* not pulled in by ssl.h without OPENSSL_EXTRA */
 #include <wolfssl/wolfcrypt/error-crypt.h>
 
 #include "pl_config.h"
