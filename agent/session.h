@@ -23,6 +23,7 @@ typedef struct pl_account {
 	uint16_t port;
 	pl_tls_mode tls_mode;
 	const char *trust_file;     /* NULL = CONFIG_POSTLET_TLS_DEFAULT_TRUST_FILE */
+	const char *tls_name;       /* name the certificate must carry; NULL = host */
 	unsigned auth_mechs;        /* PL_AUTH_*; 0 = no AUTH */
 	int auth_cleartext_ok;
 	const char *user;
