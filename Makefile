@@ -115,9 +115,11 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)POSTLET=$(O)/postlet bash scripts/demo.sh
 
+MANDIR ?= $(PREFIX)/share/man
 install: $(O)/postlet
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(O)/postlet $(DESTDIR)$(BINDIR)/postlet
+	install -m 0644 docs/postlet.8 $(DESTDIR)$(MANDIR)/man8/postlet.8
 
 # Kconfig front ends: kconfiglib (python3-kconfiglib) or kconfig-frontends.
 KCONFIG_ENV := KCONFIG_CONFIG=$(CONFIG) srctree=.
