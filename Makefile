@@ -47,13 +47,16 @@ WOLFSSL_LIBS := $(or $(shell $(PKG_CONFIG) --libs wolfssl 2>/dev/null),-lwolfssl
 WOLFSSL_DEP :=
 endif
 
-ifeq ($(CONFIG_POSTLET_PORT_LWIP),y)
-$(error the lwIP port is not implemented yet; choose POSTLET_PORT_POSIX)
-endif
 
 CORE_SRCS := agent/engine/reply.c agent/engine/body.c agent/engine/sasl.c \
 	agent/engine/smtp.c agent/pl_error.c agent/link.c agent/session.c agent/tls/tls_wolfssl.c
+ifeq ($(CONFIG_POSTLET_PORT_LWIP),y)
+# firmware: the application supplies lwIP, lwipopts.h and the board hooks
+PORT_SRCS := port/lwip/port_lwip.c
+PL_CFLAGS += -Iport/lwip
+else
 PORT_SRCS := port/posix/port_posix.c
+endif
 CLI_SRCS := agent/cli/conf.c agent/cli/message.c agent/cli/exitcode.c
 MAIN_SRC := agent/cli/main.c
 LIB_SRCS := $(CORE_SRCS) $(PORT_SRCS) $(CLI_SRCS)
@@ -64,8 +67,14 @@ sanobj = $(patsubst %.c,$(O)/san/%.o,$(1))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
 
 .PHONY: all clean check unit integration demo install menuconfig defconfig savedefconfig \
-	olddefconfig deps
-all: $(O)/postlet
+	olddefconfig deps bench lib
+all: $(if $(CONFIG_POSTLET_FRONTEND),$(O)/postlet,lib)
+
+# Firmware builds stop at the library: agent core + port, no front end.
+lib: $(O)/libpostlet.a
+$(O)/libpostlet.a: $(call obj,$(CORE_SRCS) $(PORT_SRCS))
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)$(AR) rcs $@ $^
 
 # keep sanitizer objects between runs (make would delete them as intermediates)
 .SECONDARY:
@@ -116,6 +125,9 @@ demo: deps
 	$(Q)POSTLET=$(O)/postlet bash scripts/demo.sh
 
 MANDIR ?= $(PREFIX)/share/man
+bench: all
+	$(Q)bash bench/run.sh
+
 install: $(O)/postlet
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(O)/postlet $(DESTDIR)$(BINDIR)/postlet

@@ -3,7 +3,7 @@
 # Idempotent: installs only what is missing; needs root only when it must.
 set -eu
 pkgs="gcc make pkg-config libwolfssl-dev libcmocka-dev openssl ca-certificates
-      postfix dovecot-core python3-kconfiglib valgrind iproute2"
+      postfix dovecot-core python3-kconfiglib valgrind iproute2 liblwip-dev dpkg-dev"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

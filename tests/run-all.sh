@@ -57,6 +57,17 @@ else
 	[ "$f" = 0 ] || failures+=("integration")
 fi
 
+echo "== lwIP port (Debian's liblwip: loopback, tap + real Postfix, compile matrix)"
+for script in loop.sh run.sh compile-check.sh; do
+	out=$(O=$O bash "tests/lwip/$script" 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | grep -E '^(PASS|FAIL|SKIP) ' || printf '%s\n' "$out" | tail -5
+	p=$(grep -c '^PASS ' <<<"$out") f=$(grep -c '^FAIL ' <<<"$out") s=$(grep -c '^SKIP ' <<<"$out")
+	if [ "$rc" != 0 ] && [ "$rc" != 77 ] && [ "$f" = 0 ]; then f=1; fi
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	[ "$f" = 0 ] || failures+=("lwip/$script")
+done
+
 echo
 [ ${#failures[@]} = 0 ] || echo "failing: ${failures[*]}"
 if [ "$skipped" != 0 ]; then

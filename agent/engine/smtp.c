@@ -121,6 +121,13 @@ static int put_u64(pl_smtp *s, uint64_t v)
 	return put(s, buf + i);
 }
 
+/* Undo a command that did not fit: its partial bytes may hold an address. */
+static void rollback(pl_smtp *s, size_t mark)
+{
+	wipe(s->tx + mark, s->tx_len - mark);
+	s->tx_len = mark;
+}
+
 static void expect_push(pl_smtp *s, enum expect e)
 {
 	s->expect[(s->expect_head + s->expect_len) % PL_SMTP_QUEUE_MAX] = (uint8_t)e;
@@ -153,7 +160,7 @@ static void fail(pl_smtp *s, pl_err err, pl_stage stage, const char *why)
 	int in_step = err != PL_E_PROTOCOL && s->phase == PH_CMD;
 
 	set_error(s, err, stage, why);
-	s->tx_len = s->tx_off; /* drop anything not yet handed to the driver */
+	rollback(s, s->tx_off); /* drop anything not yet handed to the driver */
 	if (s->tx_len == 0) {
 		wipe(s->tx, s->tx_cap);
 		s->flags &= (uint8_t)~SECRET_FLAG;
@@ -181,6 +188,7 @@ static void take_enhanced(pl_smtp *s)
 	const char *t = pl_reply_text(&s->reply);
 	size_t i = 0, part = 0, digits = 0;
 
+	s->error.enhanced[0] = '\0'; /* never report an earlier reply's code */
 	if (!(s->caps & PL_CAP_ENHANCEDSTATUSCODES) || (t[0] != '2' && t[0] != '4' && t[0] != '5'))
 		return;
 	for (; t[i] && t[i] != ' ' && i < sizeof(s->error.enhanced) - 1; i++) {
@@ -223,7 +231,7 @@ static int emit_mail(pl_smtp *s)
 		ok = put(s, " BODY=8BITMIME");
 	ok = ok && put(s, "\r\n");
 	if (!ok)
-		s->tx_len = mark;
+		rollback(s, mark);
 	return ok;
 }
 
@@ -233,7 +241,7 @@ static int emit_rcpt(pl_smtp *s, size_t i)
 
 	if (put(s, "RCPT TO:<") && put(s, s->p->rcpts[i]) && put(s, ">\r\n"))
 		return 1;
-	s->tx_len = mark;
+	rollback(s, mark);
 	return 0;
 }
 
@@ -464,9 +472,9 @@ static void on_data_reply(pl_smtp *s)
 	if (s->reply.code == 354) {
 		/* pipelined DATA accepted although every RCPT failed: close the
 		 * empty transaction before QUIT (RFC 2920 3.1) */
-		(void)put(s, ".\r\n");
-		expect_push(s, EXP_DOT);
 		fail_recipients(s);
+		rollback(s, s->tx_off); /* the QUIT fail() queued goes after the dot */
+		(void)put(s, ".\r\nQUIT\r\n");
 		return;
 	}
 	if (s->rcpt_accepted == 0) {
@@ -659,6 +667,13 @@ void pl_smtp_rx(pl_smtp *s, const uint8_t *data, size_t len)
 		}
 		if (s->phase != PH_CMD || s->expect_len == 0) {
 			fail(s, PL_E_PROTOCOL, PL_STAGE_CONNECT, "server sent data without being asked");
+			return;
+		}
+		if (s->tx_off < s->tx_len) {
+			/* the driver flushes before it receives, so these bytes
+			 * answer a command the server has not seen */
+			fail(s, PL_E_PROTOCOL, stage_of((enum expect)s->expect[s->expect_head]),
+			     "server replied to a command before it was sent");
 			return;
 		}
 		kind = (enum expect)s->expect[s->expect_head];

@@ -8,6 +8,10 @@ require_postlet
 lp=$(unique_localpart)
 rcpt=$lp@postlet.test
 
+# --passwordeval runs a shell command; quote the password for it.
+sq="'\\''"
+pw_cmd="printf '%s\\n' '${TESTBED_PASS//\'/$sq}'"
+
 msg=$T_TMP/message
 printf 'Configured entirely on the command line.\n' |
 	make_message "$msg" "<$rcpt>" "postlet long options $T_ID"
@@ -15,7 +19,7 @@ printf 'Configured entirely on the command line.\n' |
 run_postlet "$msg" -C /dev/null \
 	--host=localhost --port="$TESTBED_SUBMISSION_PORT" \
 	--tls=on --tls-starttls=on --tls-trust-file="$TESTBED_CA" \
-	--auth=on --user="$TESTBED_USER" --passwordeval="echo $TESTBED_PASS" \
+	--auth=on --user="$TESTBED_USER" --passwordeval="$pw_cmd" \
 	--from="$TESTBED_USER" -- "$rcpt"
 expect_rc 0
 f=$(wait_for_mail postlet.test "$lp")

@@ -12,7 +12,8 @@ msg=$T_TMP/message
 printf 'Hello via implicit TLS.\n.\n..\nbye\n' |
 	make_message "$msg" "<$rcpt>" "postlet implicit tls $T_ID"
 
-run_postlet "$msg" -C "$cfg" -a testbed -f "$TESTBED_USER" -- "$rcpt"
+# -i: a lone "." line is data, not end of input (sendmail semantics)
+run_postlet "$msg" -C "$cfg" -a testbed -f "$TESTBED_USER" -i -- "$rcpt"
 expect_rc 0
 f=$(wait_for_mail postlet.test "$lp")
 assert_same_message "$msg" "$f"

@@ -37,7 +37,8 @@ msg=$T_TMP/message
 	echo "Last line."
 } | make_message "$msg" "<$rcpt1>, <$rcpt2>" "postlet starttls plain $T_ID"
 
-run_postlet "$msg" -C "$cfg" -- "$rcpt1" "$rcpt2"
+# -i: a lone "." line is data, not end of input (sendmail semantics)
+run_postlet "$msg" -C "$cfg" -i -- "$rcpt1" "$rcpt2"
 expect_rc 0
 
 for r in "$rcpt1" "$rcpt2"; do

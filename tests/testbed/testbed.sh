@@ -407,14 +407,17 @@ cmd_start() {
 	if ! dovecot_running; then
 		write_dovecot_conf
 		say "starting dovecot (auth on 127.0.0.1:$TESTBED_AUTH_PORT)"
-		dovecot -c "$DC_CONF" || die "dovecot failed to start; see $DC_LOG"
+		# Daemons must not inherit our stdout/stderr (a caller's pipe would
+		# never see EOF).
+		dovecot -c "$DC_CONF" </dev/null >>"$DC_LOG" 2>&1 ||
+			{ tail -n 20 "$DC_LOG" >&2; die "dovecot failed to start"; }
 	fi
 	if ! postfix_running; then
 		write_postfix_conf
-		postfix -c "$PF_CONF" check >>"$PF_LOG" 2>&1 ||
+		postfix -c "$PF_CONF" check </dev/null >>"$PF_LOG" 2>&1 ||
 			{ tail -n 20 "$PF_LOG" >&2; die "postfix check failed"; }
 		say "starting postfix (ports $TESTBED_SUBMISSION_PORT $TESTBED_SUBMISSIONS_PORT $TESTBED_NOTLS_PORT $TESTBED_WRONGNAME_PORT)"
-		postfix -c "$PF_CONF" start >>"$PF_LOG" 2>&1 ||
+		postfix -c "$PF_CONF" start </dev/null >>"$PF_LOG" 2>&1 ||
 			{ tail -n 20 "$PF_LOG" >&2; die "postfix failed to start"; }
 	fi
 	wait_ports || die "test bed did not come up"

@@ -1,0 +1,1976 @@
+/*
+ * Byte-exact transcript tests for the sans-I/O SMTP engine (engine/smtp.c).
+ *
+ * A script is a list of steps:
+ *   C(bytes)   drain every PL_WANT_SEND and compare all client bytes produced
+ *              since the previous C step exactly (body bytes included)
+ *   C1(bytes)  same, and the bytes must have come out in one single send
+ *   S(bytes)   want must be PL_WANT_RECV; feed the bytes in one pl_smtp_rx()
+ *   S1(bytes)  same, one byte per pl_smtp_rx() call
+ *   SRAW(b)    feed without looking at want (injection tests)
+ *   TLS()      want must be PL_WANT_TLS; call pl_smtp_tls_ready()
+ *   BODY(b, n) write b through pl_smtp_body_write() in slices of n, then
+ *              pl_smtp_body_end(); bytes sent meanwhile go to the next C step
+ *   DONE()     drain; want must be PL_DONE
+ *   FAILED(e, stage, code)  drain; want must be PL_FAILED with that error;
+ *              the bytes after the last C step may only be "" or "QUIT\r\n"
+ *   FAILED_EXACT(e, stage, code, bytes)  ... and must be exactly bytes
+ *   STOP()     end the script here, leave the engine for manual steps
+ *
+ * Invariants checked on every drain: a chunk beginning with "AUTH PLAIN "
+ * is flagged secret, a chunk beginning with a plain command is not, and
+ * whenever the transmit buffer is empty again every byte of the caller's
+ * buffer is zero (the engine wipes it).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "engine/smtp.h"
+#include "transcript.h"
+
+/* ---- driver ------------------------------------------------------------ */
+
+enum step_kind { ST_C, ST_C1, ST_S, ST_S1, ST_SRAW, ST_TLS, ST_BODY, ST_END, ST_STOP };
+
+struct step {
+	enum step_kind k;
+	const char *d;
+	size_t n;
+	size_t arg;
+	pl_want want;
+	pl_err err;
+	pl_stage stage;
+	int code;      /* -1: do not check */
+	int exact;     /* END: leftover must equal d exactly */
+};
+
+#define C(str) { .k = ST_C, .d = (str), .n = sizeof(str) - 1 }
+#define C1(str) { .k = ST_C1, .d = (str), .n = sizeof(str) - 1 }
+#define S(str) { .k = ST_S, .d = (str), .n = sizeof(str) - 1 }
+#define S1(str) { .k = ST_S1, .d = (str), .n = sizeof(str) - 1 }
+#define SRAW(str) { .k = ST_SRAW, .d = (str), .n = sizeof(str) - 1 }
+#define TLS() { .k = ST_TLS }
+#define BODY(str, slice) { .k = ST_BODY, .d = (str), .n = sizeof(str) - 1, .arg = (slice) }
+#define DONE() { .k = ST_END, .want = PL_DONE, .code = -1 }
+#define FAILED(e, st, c) { .k = ST_END, .want = PL_FAILED, .err = (e), .stage = (st), .code = (c) }
+#define FAILED_EXACT(e, st, c, str)                                                       \
+	{ .k = ST_END, .want = PL_FAILED, .err = (e), .stage = (st), .code = (c), .d = (str), \
+	  .n = sizeof(str) - 1, .exact = 1 }
+#define STOP() { .k = ST_STOP }
+
+struct buf {
+	unsigned char *p;
+	size_t len, cap;
+};
+
+struct run {
+	pl_smtp s;
+	pl_smtp_params p;
+	uint8_t *tx;
+	size_t txcap;
+	size_t send_step;      /* bytes per pl_smtp_tx_done(); 0 = all */
+	struct buf pending;    /* client bytes since the last C step */
+	struct buf all;        /* every client byte */
+	size_t chunks;         /* sends since the last C step */
+	pl_err init_err;
+};
+
+/* Everything a test allocates is registered so the teardown frees it even
+ * when an assertion longjmps out of the test (keeps LeakSanitizer quiet). */
+static void *live[64];
+
+static void *track(void *p)
+{
+	size_t i;
+
+	assert_non_null(p);
+	for (i = 0; i < 64; i++) {
+		if (!live[i]) {
+			live[i] = p;
+			return p;
+		}
+	}
+	fail_msg("too many live allocations");
+	return p;
+}
+
+static void *retrack(void *old, void *p)
+{
+	size_t i;
+
+	assert_non_null(p);
+	if (!old)
+		return track(p);
+	for (i = 0; i < 64; i++)
+		if (live[i] == old)
+			live[i] = p;
+	return p;
+}
+
+static void untrack_free(void *p)
+{
+	size_t i;
+
+	if (!p)
+		return;
+	for (i = 0; i < 64; i++)
+		if (live[i] == p)
+			live[i] = NULL;
+	free(p);
+}
+
+static int teardown(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 64; i++) {
+		free(live[i]);
+		live[i] = NULL;
+	}
+	return 0;
+}
+
+static void buf_add(struct buf *b, const void *p, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		b->p = retrack(b->p, realloc(b->p, cap));
+		b->cap = cap;
+	}
+	if (n)
+		memcpy(b->p + b->len, p, n);
+	b->len += n;
+	b->p[b->len] = 0;
+}
+
+static struct run *run_new(const pl_smtp_params *p, size_t txcap)
+{
+	struct run *r = track(calloc(1, sizeof(*r)));
+
+	r->p = *p;
+	r->txcap = txcap;
+	r->tx = track(calloc(1, txcap)); /* exact size: ASan catches any overrun */
+	buf_add(&r->pending, "", 0);
+	buf_add(&r->all, "", 0);
+	r->init_err = pl_smtp_init(&r->s, &r->p, r->tx, txcap);
+	return r;
+}
+
+static void run_free(struct run *r)
+{
+	untrack_free(r->tx);
+	untrack_free(r->pending.p);
+	untrack_free(r->all.p);
+	untrack_free(r);
+}
+
+static int starts_with(const uint8_t *p, size_t len, const char *pre)
+{
+	size_t n = strlen(pre);
+
+	return len >= n && memcmp(p, pre, n) == 0;
+}
+
+static void assert_tx_wiped_upto(const struct run *r, size_t upto)
+{
+	size_t i;
+
+	for (i = 0; i < upto; i++) {
+		if (r->tx[i] != 0) {
+			fprintf(stderr, "transmit buffer not wiped: byte %zu = 0x%02x\n", i, r->tx[i]);
+			fail();
+		}
+	}
+}
+
+static void assert_tx_wiped(const struct run *r)
+{
+	assert_tx_wiped_upto(r, r->txcap);
+}
+
+/* No credential (base64 of user "user", password "pass", PLAIN blob) left
+ * anywhere in the caller's buffer. */
+static void assert_no_secret_residue(const struct run *r)
+{
+	static const char *const secrets[] = { "AHVzZXIAcGFzcw", "dXNlcg==", "cGFzcw==" };
+	size_t i;
+
+	for (i = 0; i < 3; i++)
+		if (tr_memmem(r->tx, r->txcap, secrets[i], strlen(secrets[i])))
+			fail_msg("credential %s left in the transmit buffer", secrets[i]);
+}
+
+/* Send everything the engine wants to send. */
+static void drain(struct run *r)
+{
+	int guard = 0;
+
+	while (pl_smtp_want(&r->s) == PL_WANT_SEND) {
+		size_t len, n, end;
+		const uint8_t *d = pl_smtp_tx_data(&r->s, &len);
+
+		assert_true(++guard < 1000000);
+		assert_true(len > 0);
+		if (starts_with(d, len, "AUTH PLAIN "))
+			assert_true(pl_smtp_tx_secret(&r->s));
+		if (starts_with(d, len, "EHLO") || starts_with(d, len, "MAIL") ||
+		    starts_with(d, len, "STARTTLS") || starts_with(d, len, "QUIT") ||
+		    starts_with(d, len, "AUTH LOGIN\r\n"))
+			assert_false(pl_smtp_tx_secret(&r->s));
+		n = r->send_step && r->send_step < len ? r->send_step : len;
+		end = (size_t)(d - r->tx) + len;
+		buf_add(&r->pending, d, n);
+		buf_add(&r->all, d, n);
+		r->chunks++;
+		pl_smtp_tx_done(&r->s, n);
+		if (n == len) {
+			/* every byte handed out was wiped (checked when the
+			 * engine did not refill the buffer at once) */
+			size_t nl, i;
+
+			pl_smtp_tx_data(&r->s, &nl);
+			if (nl == 0) {
+				for (i = 0; i < end; i++)
+					if (r->tx[i])
+						fail_msg("sent byte %zu not wiped (0x%02x)", i,
+							 r->tx[i]);
+				assert_false(pl_smtp_tx_secret(&r->s));
+				assert_no_secret_residue(r);
+			}
+		}
+	}
+}
+
+static void check_pending(struct run *r, const char *exp, size_t n, const char *what)
+{
+	tr_assert_bytes(what, exp, n, r->pending.p, r->pending.len);
+	r->pending.len = 0;
+	r->pending.p[0] = 0;
+	r->chunks = 0;
+}
+
+static void do_body(struct run *r, const char *d, size_t n, size_t slice)
+{
+	size_t off = 0;
+	int guard = 0;
+
+	assert_true(slice > 0);
+	while (off < n) {
+		pl_want w = pl_smtp_want(&r->s);
+
+		assert_true(++guard < 10000000);
+		if (w == PL_WANT_SEND) {
+			drain(r);
+			continue;
+		}
+		assert_int_equal(w, PL_WANT_BODY);
+		off += pl_smtp_body_write(&r->s, (const uint8_t *)d + off,
+					  n - off < slice ? n - off : slice);
+	}
+	if (pl_smtp_want(&r->s) == PL_WANT_SEND)
+		drain(r);
+	assert_int_equal(pl_smtp_want(&r->s), PL_WANT_BODY);
+	pl_smtp_body_end(&r->s);
+}
+
+static void check_end(struct run *r, const struct step *st)
+{
+	const pl_smtp_error *e = pl_smtp_error_info(&r->s);
+
+	drain(r);
+	if (pl_smtp_want(&r->s) != st->want)
+		fprintf(stderr, "want %d, expected %d; error %s at %s, code %d: %s\n",
+			pl_smtp_want(&r->s), st->want, pl_strerror(e->err), pl_stage_name(e->stage),
+			e->code, e->text);
+	assert_int_equal(pl_smtp_want(&r->s), st->want);
+	if (st->want == PL_DONE) {
+		check_pending(r, "", 0, "bytes after the last C step");
+		assert_int_equal(e->err, PL_OK);
+		return;
+	}
+	if (e->err != st->err || e->stage != st->stage)
+		fprintf(stderr, "error %s (%d) at %s, expected %s (%d) at %s; text: %s\n",
+			pl_strerror(e->err), e->err, pl_stage_name(e->stage), pl_strerror(st->err),
+			st->err, pl_stage_name(st->stage), e->text);
+	assert_int_equal(e->err, st->err);
+	assert_int_equal(e->stage, st->stage);
+	if (st->code >= 0)
+		assert_int_equal(e->code, st->code);
+	if (st->exact) {
+		check_pending(r, st->d, st->n, "bytes sent while failing");
+	} else if (r->pending.len) {
+		check_pending(r, "QUIT\r\n", 6, "bytes sent while failing (only QUIT allowed)");
+	}
+}
+
+/* Run steps until END (returns 1) or STOP (returns 0). */
+static int run_steps(struct run *r, const struct step *st)
+{
+	assert_int_equal(r->init_err, PL_OK);
+	for (;; st++) {
+		size_t i;
+
+		switch (st->k) {
+		case ST_C:
+		case ST_C1:
+			drain(r);
+			if (st->k == ST_C1 && r->chunks != 1) {
+				fprintf(stderr, "expected one single send, got %zu\n", r->chunks);
+				tr_print_escaped("sent", r->pending.p, r->pending.len);
+				assert_int_equal(r->chunks, 1);
+			}
+			check_pending(r, st->d, st->n, "client bytes");
+			break;
+		case ST_S:
+		case ST_S1:
+			if (pl_smtp_want(&r->s) != PL_WANT_RECV) {
+				const pl_smtp_error *e = pl_smtp_error_info(&r->s);
+
+				fprintf(stderr, "want %d before server bytes; error %s at %s: %s\n",
+					pl_smtp_want(&r->s), pl_strerror(e->err),
+					pl_stage_name(e->stage), e->text);
+				tr_print_escaped("server bytes", st->d, st->n);
+			}
+			assert_int_equal(pl_smtp_want(&r->s), PL_WANT_RECV);
+			assert_int_equal(r->pending.len, 0);
+			if (st->k == ST_S) {
+				pl_smtp_rx(&r->s, (const uint8_t *)st->d, st->n);
+				break;
+			}
+			for (i = 0; i < st->n; i++) {
+				assert_int_equal(pl_smtp_want(&r->s), PL_WANT_RECV);
+				pl_smtp_rx(&r->s, (const uint8_t *)st->d + i, 1);
+			}
+			break;
+		case ST_SRAW:
+			pl_smtp_rx(&r->s, (const uint8_t *)st->d, st->n);
+			break;
+		case ST_TLS:
+			drain(r);
+			assert_int_equal(r->pending.len, 0);
+			assert_int_equal(pl_smtp_want(&r->s), PL_WANT_TLS);
+			pl_smtp_tls_ready(&r->s);
+			break;
+		case ST_BODY:
+			do_body(r, st->d, st->n, st->arg);
+			break;
+		case ST_END:
+			check_end(r, st);
+			return 1;
+		case ST_STOP:
+			return 0;
+		}
+	}
+}
+
+static void assert_never_sent(const struct run *r, const char *what)
+{
+	if (tr_memmem(r->all.p, r->all.len, what, strlen(what))) {
+		fprintf(stderr, "client sent \"%s\" but must not have\n", what);
+		tr_print_escaped("all client bytes", r->all.p, r->all.len);
+		fail();
+	}
+}
+
+/* Run a whole script with a params set and a buffer size, then free. */
+static struct run *script(const pl_smtp_params *p, size_t txcap, const struct step *st)
+{
+	struct run *r = run_new(p, txcap);
+
+	run_steps(r, st);
+	return r;
+}
+
+static void script_free(const pl_smtp_params *p, size_t txcap, const struct step *st)
+{
+	run_free(script(p, txcap, st));
+}
+
+/* ---- common material --------------------------------------------------- */
+
+static const char *const two_rcpts[] = { "x@y", "z@w" };
+
+static pl_smtp_params params(void)
+{
+	pl_smtp_params p;
+
+	memset(&p, 0, sizeof(p));
+	p.ehlo_domain = "client.test";
+	p.tls_mode = PL_TLS_STARTTLS;
+	p.auth_mechs = PL_AUTH_PLAIN | PL_AUTH_LOGIN;
+	p.user = "user";
+	p.password = "pass";
+	p.from = "a@b";
+	p.rcpts = two_rcpts;
+	p.nrcpt = 2;
+	return p;
+}
+
+static pl_smtp_params plain_params(void)
+{
+	pl_smtp_params p = params();
+
+	p.tls_mode = PL_TLS_OFF;
+	p.auth_mechs = 0;
+	p.user = p.password = NULL;
+	return p;
+}
+
+#define GREET "220 mx.test ESMTP\r\n"
+#define EHLO_C "EHLO client.test\r\n"
+#define EHLO_PRE "250-mx.test\r\n250-PIPELINING\r\n250-STARTTLS\r\n250 8BITMIME\r\n"
+#define EHLO_PRE_NOPIPE "250-mx.test\r\n250-STARTTLS\r\n250 8BITMIME\r\n"
+#define EHLO_TLS                                                                        \
+	"250-mx.test Hello\r\n250-PIPELINING\r\n250-ENHANCEDSTATUSCODES\r\n"                  \
+	"250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n"
+#define EHLO_TLS_NOPIPE "250-mx.test Hello\r\n250-ENHANCEDSTATUSCODES\r\n250 AUTH PLAIN LOGIN\r\n"
+/* base64("\0user\0pass") */
+#define AUTH_PLAIN_C "AUTH PLAIN AHVzZXIAcGFzcw==\r\n"
+#define ENVELOPE2 "MAIL FROM:<a@b>\r\nRCPT TO:<x@y>\r\nRCPT TO:<z@w>\r\nDATA\r\n"
+
+#define STARTTLS_PREFIX(pre, post)                                                      \
+	S(GREET), C(EHLO_C), S(pre), C("STARTTLS\r\n"), S("220 2.0.0 Ready to start TLS\r\n"), \
+		TLS(), C(EHLO_C), S(post)
+
+#define BODY_IN "Subject: t\n\nline1\n.dot\n..two\n.\nend\n"
+#define BODY_OUT "Subject: t\r\n\r\nline1\r\n..dot\r\n...two\r\n..\r\nend\r\n.\r\n"
+
+/* ---- 1, 2: happy paths -------------------------------------------------- */
+
+static const struct step happy_pipelined[] = {
+	STARTTLS_PREFIX(EHLO_PRE, EHLO_TLS),
+	C(AUTH_PLAIN_C),
+	S("235 2.7.0 Authentication successful\r\n"),
+	C1(ENVELOPE2),
+	S("250 2.1.0 ok\r\n250 2.1.5 ok\r\n250 2.1.5 ok\r\n354 go ahead\r\n"),
+	BODY(BODY_IN, 5),
+	C(BODY_OUT),
+	S("250 2.0.0 queued as 1234\r\n"),
+	C("QUIT\r\n"),
+	DONE(),
+};
+
+static void test_happy_starttls_plain_pipelining(void **state)
+{
+	pl_smtp_params p = params();
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 4096, happy_pipelined);
+	assert_int_equal(pl_smtp_rcpt_accepted(&r->s), 2);
+	assert_int_equal(pl_smtp_rcpt_code(&r->s, 0), 250);
+	assert_int_equal(pl_smtp_rcpt_code(&r->s, 1), 250);
+	assert_true(pl_smtp_caps(&r->s) & PL_CAP_PIPELINING);
+	assert_true(pl_smtp_caps(&r->s) & PL_CAP_AUTH);
+	assert_false(pl_smtp_caps(&r->s) & PL_CAP_STARTTLS); /* post-TLS EHLO did not offer it */
+	run_free(r);
+}
+
+/* The same transcript with the driver sending one byte per tx_done and a
+ * 1024-byte buffer (C1 is not meaningful then, so use C). */
+static const struct step happy_pipelined_bytewise[] = {
+	STARTTLS_PREFIX(EHLO_PRE, EHLO_TLS),
+	C(AUTH_PLAIN_C),
+	S("235 2.7.0 Authentication successful\r\n"),
+	C(ENVELOPE2),
+	S("250 2.1.0 ok\r\n250 2.1.5 ok\r\n250 2.1.5 ok\r\n354 go ahead\r\n"),
+	BODY(BODY_IN, 1),
+	C(BODY_OUT),
+	S("250 2.0.0 queued as 1234\r\n"),
+	C("QUIT\r\n"),
+	DONE(),
+};
+
+static void test_happy_partial_sends(void **state)
+{
+	pl_smtp_params p = params();
+	struct run *r = run_new(&p, 1024);
+
+	(void)state;
+	r->send_step = 1;
+	run_steps(r, happy_pipelined_bytewise);
+	run_free(r);
+}
+
+static const struct step happy_nopipe[] = {
+	STARTTLS_PREFIX(EHLO_PRE_NOPIPE, EHLO_TLS_NOPIPE),
+	C(AUTH_PLAIN_C),
+	S("235 2.7.0 ok\r\n"),
+	C1("MAIL FROM:<a@b>\r\n"),
+	S("250 2.1.0 ok\r\n"),
+	C1("RCPT TO:<x@y>\r\n"),
+	S("250 2.1.5 ok\r\n"),
+	C1("RCPT TO:<z@w>\r\n"),
+	S("250 2.1.5 ok\r\n"),
+	C1("DATA\r\n"),
+	S("354 go ahead\r\n"),
+	BODY(BODY_IN, 3),
+	C(BODY_OUT),
+	S("250 2.0.0 queued\r\n"),
+	C("QUIT\r\n"),
+	DONE(),
+};
+
+static void test_happy_no_pipelining(void **state)
+{
+	pl_smtp_params p = params();
+
+	(void)state;
+	script_free(&p, 1024, happy_nopipe);
+}
+
+/* Pre-TLS EHLO offers PIPELINING, post-TLS does not: no pipelining. */
+static void test_pipelining_forgotten_after_tls(void **state)
+{
+	pl_smtp_params p = params();
+
+	(void)state;
+	static const struct step st[] = {
+		STARTTLS_PREFIX(EHLO_PRE, EHLO_TLS_NOPIPE),
+		C(AUTH_PLAIN_C),
+		S("235 ok\r\n"),
+		C1("MAIL FROM:<a@b>\r\n"),
+		STOP(),
+	};
+	run_free(script(&p, 4096, st));
+}
+
+/* ---- 3, 4: STARTTLS required ------------------------------------------- */
+
+static void test_starttls_not_offered(void **state)
+{
+	pl_smtp_params p = params();
+	static const struct step st[] = {
+		S(GREET),
+		C(EHLO_C),
+		S("250-mx.test\r\n250-PIPELINING\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n"),
+		FAILED(PL_E_TLS_REQUIRED, PL_STAGE_STARTTLS, -1),
+	};
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 4096, st);
+	assert_never_sent(r, "AUTH");
+	assert_never_sent(r, "MAIL");
+	assert_never_sent(r, "RCPT");
+	assert_never_sent(r, "STARTTLS");
+	run_free(r);
+}
+
+static void test_starttls_refused_454(void **state)
+{
+	pl_smtp_params p = params();
+	static const struct step st[] = {
+		S(GREET),
+		C(EHLO_C),
+		S(EHLO_PRE),
+		C("STARTTLS\r\n"),
+		S("454 4.7.0 TLS not available due to temporary reason\r\n"),
+		FAILED(PL_E_TLS_REQUIRED, PL_STAGE_STARTTLS, 454),
+	};
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 1024, st);
+	assert_never_sent(r, "AUTH");
+	assert_never_sent(r, "MAIL");
+	assert_never_sent(r, "RCPT");
+	run_free(r);
+}
+
+/* ---- 5: STARTTLS response injection ------------------------------------ */
+
+static void test_starttls_injection_same_read(void **state)
+{
+	pl_smtp_params p = params();
+	static const struct step st[] = {
+		S(GREET),
+		C(EHLO_C),
+		S(EHLO_PRE),
+		C("STARTTLS\r\n"),
+		SRAW("220 go ahead\r\n250 injected\r\n"),
+		FAILED_EXACT(PL_E_PROTOCOL, PL_STAGE_STARTTLS, -1, ""),
+	};
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 4096, st);
+	pl_smtp_tls_ready(&r->s); /* too late: must stay failed */
+	assert_int_equal(pl_smtp_want(&r->s), PL_FAILED);
+	assert_never_sent(r, "AUTH");
+	run_free(r);
+}
+
+static void test_starttls_injection_second_read(void **state)
+{
+	pl_smtp_params p = params();
+	static const struct step st[] = {
+		S(GREET),
+		C(EHLO_C),
+		S(EHLO_PRE),
+		C("STARTTLS\r\n"),
+		S("220 go ahead\r\n"),
+		SRAW("250 injected\r\n"),
+		FAILED_EXACT(PL_E_PROTOCOL, PL_STAGE_STARTTLS, -1, ""),
+	};
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 1024, st);
+	assert_int_equal(pl_smtp_want(&r->s), PL_FAILED);
+	pl_smtp_tls_ready(&r->s);
+	assert_int_equal(pl_smtp_want(&r->s), PL_FAILED);
+	run_free(r);
+}
+
+/* A single stray byte is enough. */
+static void test_starttls_injection_one_byte(void **state)
+{
+	pl_smtp_params p = params();
+	static const struct step st[] = {
+		S(GREET),
+		C(EHLO_C),
+		S(EHLO_PRE),
+		C("STARTTLS\r\n"),
+		SRAW("220 go ahead\r\nE"),
+		FAILED_EXACT(PL_E_PROTOCOL, PL_STAGE_STARTTLS, -1, ""),
+	};
+
+	(void)state;
+	script_free(&p, 1024, st);
+}
+
+/* ---- 6: capabilities discarded after TLS ------------------------------- */
+
+static void test_caps_discarded_after_tls_login(void **state)
+{
+	pl_smtp_params p = params();
+	static const struct step st[] = {
+		STARTTLS_PREFIX("250-mx.test\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n",
+				"250-mx.test\r\n250 AUTH LOGIN\r\n"),
+		C("AUTH LOGIN\r\n"),
+		S("334 VXNlcm5hbWU6\r\n"),
+		C("dXNlcg==\r\n"), /* "user" */
+		S("334 UGFzc3dvcmQ6\r\n"),
+		C("cGFzcw==\r\n"), /* "pass" */
+		S("235 2.7.0 ok\r\n"),
+		C("MAIL FROM:<a@b>\r\n"),
+		S("250 ok\r\n"),
+		C("RCPT TO:<x@y>\r\n"),
+		S("250 ok\r\n"),
+		C("RCPT TO:<z@w>\r\n"),
+		S("250 ok\r\n"),
+		C("DATA\r\n"),
+		S("354 go\r\n"),
+		BODY("hi", 100),
+		C("hi\r\n.\r\n"),
+		S("250 ok\r\n"),
+		C("QUIT\r\n"),
+		DONE(),
+	};
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 4096, st);
+	assert_never_sent(r, "AUTH PLAIN");
+	run_free(r);
+}
+
+/* Pre-TLS AUTH only: after TLS the server offers none. */
+static void test_caps_discarded_after_tls_no_auth(void **state)
+{
+	pl_smtp_params p = params();
+	static const struct step st[] = {
+		STARTTLS_PREFIX("250-mx.test\r\n250-STARTTLS\r\n250 AUTH PLAIN LOGIN\r\n",
+				"250-mx.test\r\n250 8BITMIME\r\n"),
+		FAILED(PL_E_AUTH_UNAVAILABLE, PL_STAGE_AUTH, -1),
+	};
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 4096, st);
+	assert_never_sent(r, "AUTH");
+	assert_never_sent(r, "MAIL");
+	run_free(r);
+}
+
+/* Pre-TLS SIZE 100 must not limit the message after TLS. */
+static void test_caps_discarded_after_tls_size(void **state)
+{
+	pl_smtp_params p = params();
+	static const struct step st[] = {
+		STARTTLS_PREFIX("250-mx.test\r\n250-SIZE 100\r\n250 STARTTLS\r\n",
+				"250-mx.test\r\n250 AUTH PLAIN\r\n"),
+		C(AUTH_PLAIN_C),
+		S("235 ok\r\n"),
+		C("MAIL FROM:<a@b>\r\n"),
+		STOP(),
+	};
+
+	(void)state;
+	p.size_hint = 5000;
+	run_free(script(&p, 4096, st));
+}
+
+/* ---- 7: AUTH failures --------------------------------------------------- */
+
+static void test_auth_535(void **state)
+{
+	pl_smtp_params p = params();
+	static const struct step st[] = {
+		STARTTLS_PREFIX(EHLO_PRE, EHLO_TLS),
+		C(AUTH_PLAIN_C),
+		S("535 5.7.8 Authentication credentials invalid\r\n"),
+		FAILED(PL_E_AUTH_FAILED, PL_STAGE_AUTH, 535),
+	};
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 4096, st);
+	assert_string_equal(pl_smtp_error_info(&r->s)->enhanced, "5.7.8");
+	assert_non_null(strstr(pl_smtp_error_info(&r->s)->text, "credentials invalid"));
+	assert_never_sent(r, "MAIL");
+	assert_never_sent(r, "RCPT");
+	run_free(r);
+}
+
+static void test_auth_454_tempfail(void **state)
+{
+	pl_smtp_params p = params();
+	static const struct step st[] = {
+		STARTTLS_PREFIX(EHLO_PRE, EHLO_TLS),
+		C(AUTH_PLAIN_C),
+		S("454 4.7.0 Temporary authentication failure\r\n"),
+		FAILED(PL_E_TEMPFAIL, PL_STAGE_AUTH, 454),
+	};
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 1024, st);
+	assert_string_equal(pl_smtp_error_info(&r->s)->enhanced, "4.7.0");
+	assert_never_sent(r, "MAIL");
+	run_free(r);
+}
+
+/* Without ENHANCEDSTATUSCODES the text is not parsed as one. */
+static void test_auth_535_no_enhanced_cap(void **state)
+{
+	pl_smtp_params p = params();
+	static const struct step st[] = {
+		STARTTLS_PREFIX(EHLO_PRE, "250-mx.test\r\n250 AUTH PLAIN\r\n"),
+		C(AUTH_PLAIN_C),
+		S("535 5.7.8 nope\r\n"),
+		FAILED(PL_E_AUTH_FAILED, PL_STAGE_AUTH, 535),
+	};
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 1024, st);
+	assert_string_equal(pl_smtp_error_info(&r->s)->enhanced, "");
+	run_free(r);
+}
+
+/* ---- 8: AUTH in clear text ---------------------------------------------- */
+
+static void test_cleartext_auth_refused(void **state)
+{
+	pl_smtp_params p = params();
+	static const struct step st[] = {
+		S(GREET),
+		C(EHLO_C),
+		S("250-mx.test\r\n250-AUTH PLAIN LOGIN\r\n250 STARTTLS\r\n"),
+		FAILED(PL_E_TLS_REQUIRED, PL_STAGE_AUTH, -1),
+	};
+	struct run *r;
+
+	(void)state;
+	p.tls_mode = PL_TLS_OFF;
+	p.auth_cleartext_ok = 0;
+	r = script(&p, 4096, st);
+	assert_never_sent(r, "AUTH");
+	assert_never_sent(r, "STARTTLS");
+	assert_never_sent(r, "AHVzZXIAcGFzcw");
+	assert_never_sent(r, "MAIL");
+	run_free(r);
+}
+
+static void test_cleartext_auth_opt_in(void **state)
+{
+	pl_smtp_params p = params();
+	static const struct step st[] = {
+		S(GREET),
+		C(EHLO_C),
+		S("250-mx.test\r\n250-AUTH PLAIN LOGIN\r\n250 STARTTLS\r\n"),
+		C(AUTH_PLAIN_C),
+		S("235 ok\r\n"),
+		C("MAIL FROM:<a@b>\r\n"),
+		S("250 ok\r\n"),
+		C("RCPT TO:<x@y>\r\n"),
+		STOP(),
+	};
+
+	(void)state;
+	p.tls_mode = PL_TLS_OFF;
+	p.auth_cleartext_ok = 1;
+	run_free(script(&p, 4096, st));
+}
+
+/* ---- 9: implicit TLS ---------------------------------------------------- */
+
+static void test_implicit_tls(void **state)
+{
+	pl_smtp_params p = params();
+	static const struct step st[] = {
+		TLS(),
+		S(GREET),
+		C(EHLO_C),
+		S("250-mx.test\r\n250-STARTTLS\r\n250-PIPELINING\r\n250 AUTH LOGIN PLAIN\r\n"),
+		C(AUTH_PLAIN_C),
+		S("235 ok\r\n"),
+		C1(ENVELOPE2),
+		S("250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n"),
+		BODY("a\r\nb", 1),
+		C("a\r\nb\r\n.\r\n"),
+		S("250 ok\r\n"),
+		C("QUIT\r\n"),
+		DONE(),
+	};
+	struct run *r;
+
+	(void)state;
+	p.tls_mode = PL_TLS_IMPLICIT;
+	r = run_new(&p, 4096);
+	assert_int_equal(r->init_err, PL_OK);
+	assert_int_equal(pl_smtp_want(&r->s), PL_WANT_TLS);
+	run_steps(r, st);
+	assert_never_sent(r, "STARTTLS");
+	run_free(r);
+}
+
+static void test_implicit_tls_bytes_before_handshake(void **state)
+{
+	pl_smtp_params p = params();
+	static const struct step st[] = {
+		SRAW(GREET),
+		FAILED_EXACT(PL_E_PROTOCOL, PL_STAGE_STARTTLS, -1, ""),
+	};
+
+	(void)state;
+	p.tls_mode = PL_TLS_IMPLICIT;
+	script_free(&p, 1024, st);
+}
+
+/* ---- 10: reply parsing through the engine -------------------------------- */
+
+static void test_multiline_greeting_and_bytewise_ehlo(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S("220-a\r\n220-b\r\n220 c\r\n"),
+		C(EHLO_C),
+		S1("250-mx.test\r\n250-PIPELINING\r\n250-SIZE 10000\r\n250 8BITMIME\r\n"),
+		C1(ENVELOPE2),
+		S1("250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n"),
+		BODY("x\n", 2),
+		C("x\r\n.\r\n"),
+		S1("250 ok\r\n"),
+		C("QUIT\r\n"),
+		DONE(),
+	};
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 1024, st);
+	assert_int_equal(pl_smtp_caps(&r->s),
+			 PL_CAP_PIPELINING | PL_CAP_SIZE | PL_CAP_8BITMIME);
+	run_free(r);
+}
+
+static void test_reply_code_change(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S(GREET),
+		C(EHLO_C),
+		S("250-x\r\n251 y\r\n"),
+		FAILED_EXACT(PL_E_PROTOCOL, PL_STAGE_EHLO, -1, ""),
+	};
+
+	(void)state;
+	script_free(&p, 1024, st);
+}
+
+static void long_line_run(size_t textlen, int ok)
+{
+	pl_smtp_params p = plain_params();
+	char *line = track(malloc(textlen + 8));
+	struct run *r = run_new(&p, 1024);
+
+	assert_non_null(line);
+	memcpy(line, "220 ", 4);
+	memset(line + 4, 'x', textlen - 4);
+	memcpy(line + textlen, "\r\n", 2);
+	pl_smtp_rx(&r->s, (const uint8_t *)line, textlen + 2);
+	if (ok) {
+		static const struct step st[] = { C(EHLO_C), STOP() };
+
+		run_steps(r, st);
+	} else {
+		static const struct step st[] = {
+			FAILED_EXACT(PL_E_PROTOCOL, PL_STAGE_GREETING, -1, ""),
+		};
+
+		run_steps(r, st);
+	}
+	untrack_free(line);
+	run_free(r);
+}
+
+static void test_reply_line_max_accepted(void **state)
+{
+	(void)state;
+	long_line_run(CONFIG_POSTLET_REPLY_LINE_MAX, 1);
+}
+
+static void test_reply_line_too_long(void **state)
+{
+	(void)state;
+	long_line_run(CONFIG_POSTLET_REPLY_LINE_MAX + 1, 0);
+}
+
+static void test_reply_nul(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S("220 mx\0test\r\n"),
+		FAILED_EXACT(PL_E_PROTOCOL, PL_STAGE_GREETING, -1, ""),
+	};
+
+	(void)state;
+	script_free(&p, 1024, st);
+}
+
+static void test_reply_bare_cr(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S("220 mx\rtest\r\n"),
+		FAILED_EXACT(PL_E_PROTOCOL, PL_STAGE_GREETING, -1, ""),
+	};
+
+	(void)state;
+	script_free(&p, 1024, st);
+}
+
+static void test_reply_bad_code(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step a[] = {
+		S("22 short\r\n"), FAILED_EXACT(PL_E_PROTOCOL, PL_STAGE_GREETING, -1, ""),
+	};
+	static const struct step b[] = {
+		S("120 one\r\n"), FAILED_EXACT(PL_E_PROTOCOL, PL_STAGE_GREETING, -1, ""),
+	};
+	static const struct step c[] = {
+		S("220x\r\n"), FAILED_EXACT(PL_E_PROTOCOL, PL_STAGE_GREETING, -1, ""),
+	};
+	static const struct step d[] = {
+		S("2a0 x\r\n"), FAILED_EXACT(PL_E_PROTOCOL, PL_STAGE_GREETING, -1, ""),
+	};
+
+	(void)state;
+	script_free(&p, 1024, a);
+	script_free(&p, 1024, b);
+	script_free(&p, 1024, c);
+	script_free(&p, 1024, d);
+}
+
+static void test_bare_lf_replies(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S("220-a\n220 mx\n"),
+		C(EHLO_C),
+		S("250-mx.test\n250-PIPELINING\r\n250 8BITMIME\n"),
+		C1(ENVELOPE2),
+		S("250 ok\n250 ok\n250 ok\n354 go\n"),
+		BODY("body\n", 7),
+		C("body\r\n.\r\n"),
+		S("250 ok\n"),
+		C("QUIT\r\n"),
+		DONE(),
+	};
+
+	(void)state;
+	script_free(&p, 4096, st);
+}
+
+/* ---- 11: 4xx vs 5xx ------------------------------------------------------ */
+
+static void test_greeting_421(void **state)
+{
+	pl_smtp_params p = params();
+	static const struct step st[] = {
+		S("421 4.3.2 try later\r\n"),
+		FAILED(PL_E_TEMPFAIL, PL_STAGE_GREETING, 421),
+	};
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 1024, st);
+	assert_never_sent(r, "EHLO");
+	run_free(r);
+}
+
+static void test_greeting_554(void **state)
+{
+	pl_smtp_params p = params();
+	static const struct step st[] = {
+		S("554 no service\r\n"),
+		FAILED(PL_E_PERMFAIL, PL_STAGE_GREETING, 554),
+	};
+
+	(void)state;
+	script_free(&p, 1024, st);
+}
+
+static void test_mail_451(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S(GREET),
+		C(EHLO_C),
+		S("250-mx\r\n250-ENHANCEDSTATUSCODES\r\n250 PIPELINING\r\n"),
+		C1(ENVELOPE2),
+		S("451 4.3.0 try again\r\n554 5.5.1 no valid sender\r\n"),
+		FAILED(PL_E_TEMPFAIL, PL_STAGE_MAIL, 451),
+	};
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 4096, st);
+	assert_string_equal(pl_smtp_error_info(&r->s)->enhanced, "4.3.0");
+	run_free(r);
+}
+
+static void test_mail_550_nopipe(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S(GREET),
+		C(EHLO_C),
+		S("250-mx\r\n250 8BITMIME\r\n"),
+		C("MAIL FROM:<a@b>\r\n"),
+		S("550 sender rejected\r\n"),
+		FAILED(PL_E_PERMFAIL, PL_STAGE_MAIL, 550),
+	};
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 4096, st);
+	assert_never_sent(r, "RCPT");
+	run_free(r);
+}
+
+static void test_final_dot_552(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S(GREET),
+		C(EHLO_C),
+		S("250-mx\r\n250-ENHANCEDSTATUSCODES\r\n250 PIPELINING\r\n"),
+		C1(ENVELOPE2),
+		S("250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n"),
+		BODY("big\n", 4),
+		C("big\r\n.\r\n"),
+		S("552 5.3.4 message too big\r\n"),
+		FAILED(PL_E_PERMFAIL, PL_STAGE_BODY, 552),
+	};
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 1024, st);
+	assert_string_equal(pl_smtp_error_info(&r->s)->enhanced, "5.3.4");
+	run_free(r);
+}
+
+static void test_final_dot_451(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S(GREET),
+		C(EHLO_C),
+		S("250 mx\r\n"),
+		C("MAIL FROM:<a@b>\r\n"),
+		S("250 ok\r\n"),
+		C("RCPT TO:<x@y>\r\n"),
+		S("250 ok\r\n"),
+		C("RCPT TO:<z@w>\r\n"),
+		S("250 ok\r\n"),
+		C("DATA\r\n"),
+		S("354 go\r\n"),
+		BODY("", 4),
+		C(".\r\n"),
+		S("451 local error\r\n"),
+		FAILED(PL_E_TEMPFAIL, PL_STAGE_BODY, 451),
+	};
+
+	(void)state;
+	script_free(&p, 1024, st);
+}
+
+static void test_data_554_with_accepted_rcpt(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S(GREET),
+		C(EHLO_C),
+		S("250-mx\r\n250 PIPELINING\r\n"),
+		C1(ENVELOPE2),
+		S("250 ok\r\n250 ok\r\n250 ok\r\n554 no\r\n"),
+		FAILED(PL_E_PERMFAIL, PL_STAGE_DATA, 554),
+	};
+
+	(void)state;
+	script_free(&p, 1024, st);
+}
+
+static void test_rcpt_one_refused(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S(GREET),
+		C(EHLO_C),
+		S("250-mx\r\n250 PIPELINING\r\n"),
+		C1(ENVELOPE2),
+		S("250 ok\r\n250 ok\r\n550 5.1.1 no such user\r\n354 go\r\n"),
+		BODY("m\n", 10),
+		C("m\r\n.\r\n"),
+		S("250 ok\r\n"),
+		C("QUIT\r\n"),
+		DONE(),
+	};
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 4096, st);
+	assert_int_equal(pl_smtp_rcpt_accepted(&r->s), 1);
+	assert_int_equal(pl_smtp_rcpt_code(&r->s, 0), 250);
+	assert_int_equal(pl_smtp_rcpt_code(&r->s, 1), 550);
+	run_free(r);
+}
+
+static void test_rcpt_one_refused_nopipe(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S(GREET),
+		C(EHLO_C),
+		S("250 mx\r\n"),
+		C("MAIL FROM:<a@b>\r\n"),
+		S("250 ok\r\n"),
+		C("RCPT TO:<x@y>\r\n"),
+		S("550 no\r\n"),
+		C("RCPT TO:<z@w>\r\n"),
+		S("251 will forward\r\n"),
+		C("DATA\r\n"),
+		S("354 go\r\n"),
+		BODY("m", 10),
+		C("m\r\n.\r\n"),
+		S("250 ok\r\n"),
+		C("QUIT\r\n"),
+		DONE(),
+	};
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 1024, st);
+	assert_int_equal(pl_smtp_rcpt_accepted(&r->s), 1);
+	assert_int_equal(pl_smtp_rcpt_code(&r->s, 0), 550);
+	assert_int_equal(pl_smtp_rcpt_code(&r->s, 1), 251);
+	run_free(r);
+}
+
+static void test_rcpt_all_refused_nopipe(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S(GREET),
+		C(EHLO_C),
+		S("250 mx\r\n"),
+		C("MAIL FROM:<a@b>\r\n"),
+		S("250 ok\r\n"),
+		C("RCPT TO:<x@y>\r\n"),
+		S("550 no\r\n"),
+		C("RCPT TO:<z@w>\r\n"),
+		S("550 no either\r\n"),
+		FAILED(PL_E_RCPT_REFUSED, PL_STAGE_RCPT, 550),
+	};
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 1024, st);
+	assert_never_sent(r, "DATA");
+	assert_int_equal(pl_smtp_rcpt_accepted(&r->s), 0);
+	run_free(r);
+}
+
+static void test_rcpt_all_refused_pipelined_data_554(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S(GREET),
+		C(EHLO_C),
+		S("250-mx\r\n250-ENHANCEDSTATUSCODES\r\n250 PIPELINING\r\n"),
+		C1(ENVELOPE2),
+		S("250 ok\r\n550 5.1.1 no\r\n550 5.1.1 no\r\n554 5.5.1 no valid recipients\r\n"),
+		FAILED(PL_E_RCPT_REFUSED, PL_STAGE_RCPT, 550),
+	};
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 4096, st);
+	assert_string_equal(pl_smtp_error_info(&r->s)->enhanced, "5.1.1");
+	run_free(r);
+}
+
+/* RFC 2920 3.1: DATA accepted although every RCPT failed; the client must
+ * close the empty transaction with "." before giving up. */
+static void test_rcpt_all_refused_pipelined_data_354_sends_dot(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S(GREET),
+		C(EHLO_C),
+		S("250-mx\r\n250 PIPELINING\r\n"),
+		C1(ENVELOPE2),
+		S("250 ok\r\n550 no\r\n550 no\r\n354 go ahead\r\n"),
+		STOP(),
+	};
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 4096, st);
+	drain(r);
+	assert_int_equal(pl_smtp_want(&r->s), PL_FAILED);
+	assert_int_equal(pl_smtp_error_info(&r->s)->err, PL_E_RCPT_REFUSED);
+	assert_int_equal(pl_smtp_error_info(&r->s)->stage, PL_STAGE_RCPT);
+	/* ".\r\n", optionally followed by QUIT */
+	if (!(r->pending.len == 3 && memcmp(r->pending.p, ".\r\n", 3) == 0) &&
+	    !(r->pending.len == 9 && memcmp(r->pending.p, ".\r\nQUIT\r\n", 9) == 0))
+		tr_assert_bytes("bytes after DATA 354 with no recipient", ".\r\nQUIT\r\n", 9,
+				r->pending.p, r->pending.len);
+	run_free(r);
+}
+
+static void test_rcpt_450_550_tempfail(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S(GREET),
+		C(EHLO_C),
+		S("250-mx\r\n250 PIPELINING\r\n"),
+		C1(ENVELOPE2),
+		S("250 ok\r\n450 mailbox busy\r\n550 no\r\n554 no valid recipients\r\n"),
+		FAILED(PL_E_TEMPFAIL, PL_STAGE_RCPT, 450),
+	};
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 1024, st);
+	assert_int_equal(pl_smtp_rcpt_code(&r->s, 0), 450);
+	assert_int_equal(pl_smtp_rcpt_code(&r->s, 1), 550);
+	run_free(r);
+}
+
+/* The enhanced code of an earlier refused recipient must not be reported
+ * for a later failure whose reply carries none. */
+static void test_stale_enhanced_code_from_refused_rcpt(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S(GREET),
+		C(EHLO_C),
+		S("250-mx\r\n250-ENHANCEDSTATUSCODES\r\n250 PIPELINING\r\n"),
+		C1(ENVELOPE2),
+		S("250 ok\r\n550 5.1.1 no such user\r\n250 ok\r\n354 go\r\n"),
+		BODY("m\n", 10),
+		C("m\r\n.\r\n"),
+		S("552 message too big\r\n"),
+		FAILED(PL_E_PERMFAIL, PL_STAGE_BODY, 552),
+	};
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 1024, st);
+	assert_string_equal(pl_smtp_error_info(&r->s)->enhanced, "");
+	run_free(r);
+}
+
+/* MAX_RCPT recipients with long addresses, pipelined through a 1024-byte
+ * buffer: the group is continued after each drain, replies map in order. */
+static void test_max_rcpt_pipelined_small_buffer(void **state)
+{
+	enum { N = CONFIG_POSTLET_MAX_RCPT };
+	static char addrs[N][128];
+	static const char *rc[N];
+	pl_smtp_params p = plain_params();
+	struct buf exp = { 0 }, replies = { 0 };
+	struct step st[8];
+	struct run *r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N; i++) {
+		snprintf(addrs[i], sizeof(addrs[i]), "rcpt%02zu.%.*s@example.test", i, 90,
+			 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+		rc[i] = addrs[i];
+	}
+	p.rcpts = rc;
+	p.nrcpt = N;
+	buf_add(&exp, "MAIL FROM:<a@b>\r\n", 17);
+	buf_add(&replies, "250 ok\r\n", 8);
+	for (i = 0; i < N; i++) {
+		buf_add(&exp, "RCPT TO:<", 9);
+		buf_add(&exp, addrs[i], strlen(addrs[i]));
+		buf_add(&exp, ">\r\n", 3);
+		buf_add(&replies, i % 3 ? "250 ok\r\n" : "550 no\r\n", 8);
+	}
+	buf_add(&exp, "DATA\r\n", 6);
+	buf_add(&replies, "354 go\r\n", 8);
+
+	r = run_new(&p, 1024);
+	{
+		static const struct step pre[] = {
+			S(GREET), C(EHLO_C), S("250-mx\r\n250 PIPELINING\r\n"), STOP(),
+		};
+		run_steps(r, pre);
+	}
+	memset(st, 0, sizeof(st));
+	st[0] = (struct step){ .k = ST_C, .d = (const char *)exp.p, .n = exp.len };
+	st[1] = (struct step){ .k = ST_S, .d = (const char *)replies.p, .n = replies.len };
+	st[2] = (struct step){ .k = ST_BODY, .d = "b", .n = 1, .arg = 1 };
+	st[3] = (struct step){ .k = ST_C, .d = "b\r\n.\r\n", .n = 6 };
+	st[4] = (struct step){ .k = ST_S, .d = "250 ok\r\n", .n = 8 };
+	st[5] = (struct step){ .k = ST_C, .d = "QUIT\r\n", .n = 6 };
+	st[6] = (struct step){ .k = ST_END, .want = PL_DONE, .code = -1 };
+	run_steps(r, st);
+	assert_int_equal(pl_smtp_rcpt_accepted(&r->s), N - (N + 2) / 3);
+	for (i = 0; i < N; i++)
+		assert_int_equal(pl_smtp_rcpt_code(&r->s, i), i % 3 ? 250 : 550);
+	assert_int_equal(pl_smtp_rcpt_code(&r->s, N), 0);
+	untrack_free(exp.p);
+	untrack_free(replies.p);
+	run_free(r);
+}
+
+/* When a pipelined command does not fit, the engine rolls tx_len back to
+ * the mark, but the part already copied by put() stays in the caller's
+ * buffer beyond tx_len and is never wiped.  Checked once the engine is
+ * idle (all sent, waiting for replies). */
+static void test_tx_buffer_clean_when_idle_after_split_group(void **state)
+{
+	enum { N = 16 };
+	static char addrs[N][128];
+	static const char *rc[N];
+	pl_smtp_params p = plain_params();
+	static const struct step pre[] = {
+		S(GREET), C(EHLO_C), S("250-mx\r\n250 PIPELINING\r\n"), STOP(),
+	};
+	struct run *r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N; i++) {
+		snprintf(addrs[i], sizeof(addrs[i]), "r%02zu.%0100d@example.test", i, 0);
+		rc[i] = addrs[i];
+	}
+	p.rcpts = rc;
+	p.nrcpt = N;
+	r = run_new(&p, 1024);
+	run_steps(r, pre);
+	drain(r);
+	assert_int_equal(pl_smtp_want(&r->s), PL_WANT_RECV);
+	assert_tx_wiped(r);
+	run_free(r);
+}
+
+/* ---- 12: dot-stuffing across buffer boundaries -------------------------- */
+
+/* Reference transform, written independently of body.c: whole buffer with
+ * look-ahead instead of carried state. */
+static void ref_encode(const unsigned char *in, size_t n, struct buf *out)
+{
+	size_t i;
+	int bol = 1;
+
+	for (i = 0; i < n; i++) {
+		if (in[i] == '\r' && i + 1 < n && in[i + 1] == '\n') {
+			buf_add(out, "\r\n", 2);
+			i++;
+			bol = 1;
+		} else if (in[i] == '\r' || in[i] == '\n') {
+			buf_add(out, "\r\n", 2);
+			bol = 1;
+		} else {
+			if (bol && in[i] == '.')
+				buf_add(out, ".", 1);
+			buf_add(out, &in[i], 1);
+			bol = 0;
+		}
+	}
+	if (!bol)
+		buf_add(out, "\r\n", 2);
+	buf_add(out, ".\r\n", 3);
+}
+
+/* CRLF normalisation only (what un-stuffing must give back). */
+static void ref_normalise(const unsigned char *in, size_t n, struct buf *out)
+{
+	size_t i;
+	int bol = 1;
+
+	for (i = 0; i < n; i++) {
+		if (in[i] == '\r' || in[i] == '\n') {
+			if (in[i] == '\r' && i + 1 < n && in[i + 1] == '\n')
+				i++;
+			buf_add(out, "\r\n", 2);
+			bol = 1;
+		} else {
+			buf_add(out, &in[i], 1);
+			bol = 0;
+		}
+	}
+	if (!bol)
+		buf_add(out, "\r\n", 2);
+}
+
+static void unstuff(const unsigned char *in, size_t n, struct buf *out)
+{
+	size_t i = 0;
+
+	assert_true(n >= 3);
+	assert_memory_equal(in + n - 3, ".\r\n", 3);
+	assert_true(n == 3 || (in[n - 5] == '\r' && in[n - 4] == '\n'));
+	n -= 3;
+	while (i < n) {
+		size_t e = i;
+
+		while (e + 1 < n && !(in[e] == '\r' && in[e + 1] == '\n'))
+			e++;
+		assert_true(e + 1 < n); /* every line ends in CRLF */
+		if (in[i] == '.') {
+			/* a stuffed line: a lone "." would have been the terminator */
+			assert_true(e > i + 1);
+			i++;
+		}
+		buf_add(out, in + i, e + 2 - i);
+		i = e + 2;
+	}
+}
+
+static void assert_no_bare_cr_lf(const unsigned char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == '\r' && (i + 1 == n || p[i + 1] != '\n'))
+			fail_msg("bare CR at output offset %zu", i);
+		if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r'))
+			fail_msg("bare LF at output offset %zu", i);
+	}
+}
+
+/* Build a body where every slice boundary (multiples of k) begins a line
+ * starting with "." or "..", with LF, CRLF and lone CR endings mixed, plus
+ * pseudo-random material. */
+static void make_body(struct buf *b, size_t k, size_t total)
+{
+	uint32_t x = 12345u + (uint32_t)k;
+	static const char *const ends[] = { "\n", "\r\n", "\r" };
+	size_t line = 0;
+
+	while (b->len < total) {
+		const char *end = ends[line % 3];
+		size_t el = strlen(end), target = b->len + (k > el + 1 ? k : el + 1);
+
+		/* line from the current boundary up to the next one */
+		buf_add(b, (line & 1) ? ".." : ".", (line & 1) && k > el + 2 ? 2 : 1);
+		while (b->len + el < target) {
+			char c;
+
+			x = x * 1103515245u + 12345u;
+			c = "abc. \t.xyz"[(x >> 16) % 10];
+			buf_add(b, &c, 1);
+		}
+		buf_add(b, end, el);
+		line++;
+		/* every fifth line: random garbage with dots after newlines */
+		if (line % 5 == 0 && k > 16) {
+			size_t j;
+
+			for (j = 0; j < k; j++) {
+				char c;
+
+				x = x * 1103515245u + 12345u;
+				c = "\n.\r.a\n.b"[(x >> 16) % 8];
+				buf_add(b, &c, 1);
+			}
+		}
+	}
+	/* end without a final newline, on a dot */
+	buf_add(b, ".", 1);
+}
+
+static const struct step to_data[] = {
+	S(GREET),
+	C(EHLO_C),
+	S("250-mx\r\n250 PIPELINING\r\n"),
+	C1(ENVELOPE2),
+	S("250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n"),
+	STOP(),
+};
+
+static void dot_run(size_t txcap, const size_t *slices, size_t nslices, size_t k,
+		    size_t send_step)
+{
+	pl_smtp_params p = plain_params();
+	struct buf in = { 0 }, exp = { 0 }, norm = { 0 }, back = { 0 };
+	struct run *r = run_new(&p, txcap);
+	size_t off = 0, si = 0;
+	int guard = 0;
+
+	make_body(&in, k, 6000);
+	run_steps(r, to_data);
+	r->send_step = send_step;
+	while (off < in.len) {
+		pl_want w = pl_smtp_want(&r->s);
+		size_t sl = slices[si++ % nslices];
+
+		assert_true(++guard < 1000000);
+		if (w == PL_WANT_SEND) {
+			drain(r);
+			continue;
+		}
+		assert_int_equal(w, PL_WANT_BODY);
+		if (sl > in.len - off)
+			sl = in.len - off;
+		off += pl_smtp_body_write(&r->s, in.p + off, sl);
+	}
+	drain(r);
+	assert_int_equal(pl_smtp_want(&r->s), PL_WANT_BODY);
+	pl_smtp_body_end(&r->s);
+	drain(r);
+	assert_int_equal(pl_smtp_want(&r->s), PL_WANT_RECV);
+
+	ref_encode(in.p, in.len, &exp);
+	tr_assert_bytes("body on the wire", exp.p, exp.len, r->pending.p, r->pending.len);
+	assert_no_bare_cr_lf(r->pending.p, r->pending.len);
+	ref_normalise(in.p, in.len, &norm);
+	unstuff(r->pending.p, r->pending.len, &back);
+	tr_assert_bytes("un-stuffed body", norm.p, norm.len, back.p, back.len);
+	r->pending.len = 0;
+	{
+		static const struct step st[] = { S("250 ok\r\n"), C("QUIT\r\n"), DONE() };
+
+		run_steps(r, st);
+	}
+	untrack_free(in.p);
+	untrack_free(exp.p);
+	untrack_free(norm.p);
+	untrack_free(back.p);
+	run_free(r);
+}
+
+static void test_dot_stuffing_slice_boundaries(void **state)
+{
+	static const size_t sizes[] = { 1, 2, 3, 7, 1000 };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 5; i++) {
+		dot_run(1024, &sizes[i], 1, sizes[i], 0);
+		dot_run(1024, &sizes[i], 1, sizes[i], 333);
+	}
+}
+
+static void test_dot_stuffing_mixed_slices(void **state)
+{
+	static const size_t sizes[] = { 1, 2, 3, 7, 1000 };
+	size_t k;
+
+	(void)state;
+	for (k = 1; k <= 13; k++) {
+		dot_run(1024, sizes, 5, k, 0);
+		dot_run(4096, sizes, 5, k, 1);
+	}
+	dot_run(1024, sizes, 5, 1022, 0);
+	dot_run(1024, sizes, 5, 1023, 0);
+	dot_run(1024, sizes, 5, 1024, 7);
+}
+
+/* ---- 13: data when no reply is expected --------------------------------- */
+
+static void test_unexpected_data_during_body(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S(GREET),
+		C(EHLO_C),
+		S("250-mx\r\n250 PIPELINING\r\n"),
+		C1(ENVELOPE2),
+		S("250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n"),
+		SRAW("250 ok\r\n"),
+		STOP(),
+	};
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 1024, st);
+	drain(r);
+	assert_int_equal(pl_smtp_want(&r->s), PL_FAILED);
+	assert_int_equal(pl_smtp_error_info(&r->s)->err, PL_E_PROTOCOL);
+	run_free(r);
+}
+
+/* The server answers a command the client has not sent yet: "250 ok"
+ * arrives in the same read as the end of the EHLO reply, before MAIL FROM
+ * has left the transmit buffer. */
+static void test_reply_before_command_sent_is_protocol_error(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S(GREET),
+		C(EHLO_C),
+		S("250-mx\r\n250 8BITMIME\r\n250 ok\r\n"),
+		STOP(),
+	};
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 1024, st);
+	drain(r);
+	if (pl_smtp_error_info(&r->s)->err != PL_E_PROTOCOL)
+		tr_print_escaped("client bytes after the unsolicited reply", r->pending.p,
+				 r->pending.len);
+	assert_int_equal(pl_smtp_want(&r->s), PL_FAILED);
+	assert_int_equal(pl_smtp_error_info(&r->s)->err, PL_E_PROTOCOL);
+	assert_never_sent(r, "RCPT");
+	run_free(r);
+}
+
+/* ---- 14: init rejects ---------------------------------------------------- */
+
+static pl_err init_with(pl_smtp_params *p, size_t txcap)
+{
+	struct run *r = run_new(p, txcap);
+	pl_err e = r->init_err;
+
+	if (e != PL_OK) {
+		assert_int_equal(pl_smtp_want(&r->s), PL_FAILED);
+		assert_int_equal(pl_smtp_error_info(&r->s)->err, e);
+		assert_tx_wiped(r);
+	}
+	run_free(r);
+	return e;
+}
+
+static void test_init_rejects(void **state)
+{
+	static const char *const crlf[] = { "x@y", "evil@x\r\nRCPT TO:<more@x>" };
+	static const char *const lf[] = { "evil@x\nDATA" };
+	static const char *const space[] = { "a b@x" };
+	static const char *const angle[] = { "a>@x" };
+	static const char *const empty[] = { "" };
+	static const char *many[CONFIG_POSTLET_MAX_RCPT + 1];
+	static char longaddr[CONFIG_POSTLET_ADDR_MAX + 2];
+	static const char *const longr[] = { longaddr };
+	pl_smtp_params p = params();
+	size_t i;
+
+	(void)state;
+	assert_int_equal(init_with(&p, 1024), PL_OK);
+
+	p.rcpts = crlf, p.nrcpt = 2;
+	assert_int_equal(init_with(&p, 1024), PL_E_MESSAGE);
+	p.rcpts = lf, p.nrcpt = 1;
+	assert_int_equal(init_with(&p, 1024), PL_E_MESSAGE);
+	p.rcpts = space, p.nrcpt = 1;
+	assert_int_equal(init_with(&p, 1024), PL_E_MESSAGE);
+	p.rcpts = angle, p.nrcpt = 1;
+	assert_int_equal(init_with(&p, 1024), PL_E_MESSAGE);
+	p.rcpts = empty, p.nrcpt = 1;
+	assert_int_equal(init_with(&p, 1024), PL_E_MESSAGE);
+
+	p = params();
+	p.from = "a>@b";
+	assert_int_equal(init_with(&p, 1024), PL_E_MESSAGE);
+	p.from = "a@b>\r\nRSET";
+	assert_int_equal(init_with(&p, 1024), PL_E_MESSAGE);
+	p.from = ""; /* null reverse path is fine */
+	assert_int_equal(init_with(&p, 1024), PL_OK);
+
+	p = params();
+	p.nrcpt = 0;
+	assert_int_equal(init_with(&p, 1024), PL_E_MESSAGE);
+
+	for (i = 0; i < CONFIG_POSTLET_MAX_RCPT + 1; i++)
+		many[i] = "m@x";
+	p.rcpts = many;
+	p.nrcpt = CONFIG_POSTLET_MAX_RCPT + 1;
+	assert_int_equal(init_with(&p, 1024), PL_E_LIMIT);
+	p.nrcpt = CONFIG_POSTLET_MAX_RCPT;
+	assert_int_equal(init_with(&p, 1024), PL_OK);
+
+	p = params();
+	assert_int_equal(init_with(&p, 512), PL_E_USAGE);
+	assert_int_equal(init_with(&p, 1023), PL_E_USAGE);
+
+	/* address length bound */
+	memset(longaddr, 'a', CONFIG_POSTLET_ADDR_MAX);
+	longaddr[CONFIG_POSTLET_ADDR_MAX] = '\0';
+	p.rcpts = longr, p.nrcpt = 1;
+	assert_int_equal(init_with(&p, 1024), PL_OK);
+	longaddr[CONFIG_POSTLET_ADDR_MAX] = 'a';
+	longaddr[CONFIG_POSTLET_ADDR_MAX + 1] = '\0';
+	assert_int_equal(init_with(&p, 1024), PL_E_MESSAGE);
+
+	/* EHLO domain */
+	p = params();
+	p.ehlo_domain = "host\r\nMAIL";
+	assert_int_equal(init_with(&p, 1024), PL_E_CONFIG);
+	/* auth without credentials */
+	p = params();
+	p.password = NULL;
+	assert_int_equal(init_with(&p, 1024), PL_E_CONFIG);
+}
+
+/* ---- 15: SIZE ------------------------------------------------------------- */
+
+static void test_size_too_big(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S(GREET),
+		C(EHLO_C),
+		S("250-mx\r\n250-SIZE 1000\r\n250 PIPELINING\r\n"),
+		FAILED(PL_E_PERMFAIL, PL_STAGE_MAIL, -1),
+	};
+	struct run *r;
+
+	(void)state;
+	p.size_hint = 5000;
+	r = script(&p, 1024, st);
+	assert_never_sent(r, "MAIL");
+	assert_never_sent(r, "RCPT");
+	run_free(r);
+}
+
+static void test_size_fits(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S(GREET),
+		C(EHLO_C),
+		S("250-mx\r\n250-SIZE 10000\r\n250 8BITMIME\r\n"),
+		C("MAIL FROM:<a@b> SIZE=5000\r\n"),
+		STOP(),
+	};
+
+	(void)state;
+	p.size_hint = 5000;
+	script_free(&p, 4096, st);
+}
+
+static void test_size_and_8bitmime(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S(GREET),
+		C(EHLO_C),
+		S("250-mx\r\n250-SIZE\r\n250 8BITMIME\r\n"),
+		C("MAIL FROM:<> SIZE=18446744073709551615 BODY=8BITMIME\r\n"),
+		STOP(),
+	};
+
+	(void)state;
+	p.from = "";
+	p.size_hint = UINT64_MAX;
+	p.body_8bit = 1;
+	script_free(&p, 1024, st);
+}
+
+/* ---- 16: secrets ----------------------------------------------------------- */
+
+static void test_secret_flag_and_wipe_plain(void **state)
+{
+	pl_smtp_params p = params();
+	static const struct step st[] = { STARTTLS_PREFIX(EHLO_PRE, EHLO_TLS), STOP() };
+	struct run *r;
+	const uint8_t *d;
+	size_t len;
+
+	(void)state;
+	r = script(&p, 1024, st);
+	assert_int_equal(pl_smtp_want(&r->s), PL_WANT_SEND);
+	assert_true(pl_smtp_tx_secret(&r->s));
+	d = pl_smtp_tx_data(&r->s, &len);
+	tr_assert_bytes("AUTH line", AUTH_PLAIN_C, sizeof(AUTH_PLAIN_C) - 1, d, len);
+	assert_ptr_equal(d, r->tx);
+	pl_smtp_tx_done(&r->s, 5);
+	assert_true(pl_smtp_tx_secret(&r->s));
+	d = pl_smtp_tx_data(&r->s, &len);
+	assert_int_equal(len, sizeof(AUTH_PLAIN_C) - 1 - 5);
+	/* the credentials are still in the caller's buffer until fully sent */
+	assert_non_null(tr_memmem(r->tx, r->txcap, "AHVzZXIAcGFzcw==", 16));
+	pl_smtp_tx_done(&r->s, len);
+	assert_false(pl_smtp_tx_secret(&r->s));
+	assert_tx_wiped(r);
+	assert_int_equal(pl_smtp_want(&r->s), PL_WANT_RECV);
+	run_free(r);
+}
+
+static void test_secret_flag_login(void **state)
+{
+	pl_smtp_params p = params();
+	static const struct step st[] = {
+		STARTTLS_PREFIX(EHLO_PRE, "250-mx\r\n250 AUTH LOGIN\r\n"),
+		C("AUTH LOGIN\r\n"),
+		S("334 VXNlcm5hbWU6\r\n"),
+		STOP(),
+	};
+	struct run *r;
+	const uint8_t *d;
+	size_t len;
+
+	(void)state;
+	r = script(&p, 1024, st);
+	assert_true(pl_smtp_tx_secret(&r->s));
+	d = pl_smtp_tx_data(&r->s, &len);
+	tr_assert_bytes("LOGIN user", "dXNlcg==\r\n", 10, d, len);
+	pl_smtp_tx_done(&r->s, len);
+	assert_false(pl_smtp_tx_secret(&r->s));
+	assert_tx_wiped(r);
+	pl_smtp_rx(&r->s, (const uint8_t *)"334 UGFzc3dvcmQ6\r\n", 18);
+	assert_true(pl_smtp_tx_secret(&r->s));
+	d = pl_smtp_tx_data(&r->s, &len);
+	tr_assert_bytes("LOGIN password", "cGFzcw==\r\n", 10, d, len);
+	pl_smtp_tx_done(&r->s, len);
+	assert_false(pl_smtp_tx_secret(&r->s));
+	assert_tx_wiped(r);
+	/* a third challenge is a protocol error */
+	pl_smtp_rx(&r->s, (const uint8_t *)"334 what\r\n", 10);
+	drain(r);
+	assert_int_equal(pl_smtp_want(&r->s), PL_FAILED);
+	assert_int_equal(pl_smtp_error_info(&r->s)->err, PL_E_PROTOCOL);
+	run_free(r);
+}
+
+/* Abort while the AUTH line is pending: the credentials are wiped. */
+static void test_abort_wipes_pending_secret(void **state)
+{
+	pl_smtp_params p = params();
+	static const struct step st[] = { STARTTLS_PREFIX(EHLO_PRE, EHLO_TLS), STOP() };
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 1024, st);
+	assert_true(pl_smtp_tx_secret(&r->s));
+	pl_smtp_abort(&r->s, PL_E_NETWORK, "send failed");
+	assert_int_equal(pl_smtp_want(&r->s), PL_FAILED);
+	assert_int_equal(pl_smtp_error_info(&r->s)->err, PL_E_NETWORK);
+	assert_int_equal(pl_smtp_error_info(&r->s)->stage, PL_STAGE_AUTH);
+	assert_tx_wiped(r);
+	run_free(r);
+}
+
+static void test_abort_stage_names(void **state)
+{
+	pl_smtp_params p = params();
+	static const struct step st[] = {
+		S(GREET), C(EHLO_C), S(EHLO_PRE), C("STARTTLS\r\n"), S("220 go\r\n"), STOP(),
+	};
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 1024, st);
+	assert_int_equal(pl_smtp_want(&r->s), PL_WANT_TLS);
+	pl_smtp_abort(&r->s, PL_E_TLS_VERIFY, "bad cert");
+	assert_int_equal(pl_smtp_error_info(&r->s)->stage, PL_STAGE_TLS);
+	assert_string_equal(pl_stage_name(PL_STAGE_TLS), "TLS handshake");
+	assert_string_equal(pl_stage_name((pl_stage)99), "?");
+	run_free(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_happy_starttls_plain_pipelining, teardown),
+		cmocka_unit_test_teardown(test_happy_partial_sends, teardown),
+		cmocka_unit_test_teardown(test_happy_no_pipelining, teardown),
+		cmocka_unit_test_teardown(test_pipelining_forgotten_after_tls, teardown),
+		cmocka_unit_test_teardown(test_starttls_not_offered, teardown),
+		cmocka_unit_test_teardown(test_starttls_refused_454, teardown),
+		cmocka_unit_test_teardown(test_starttls_injection_same_read, teardown),
+		cmocka_unit_test_teardown(test_starttls_injection_second_read, teardown),
+		cmocka_unit_test_teardown(test_starttls_injection_one_byte, teardown),
+		cmocka_unit_test_teardown(test_caps_discarded_after_tls_login, teardown),
+		cmocka_unit_test_teardown(test_caps_discarded_after_tls_no_auth, teardown),
+		cmocka_unit_test_teardown(test_caps_discarded_after_tls_size, teardown),
+		cmocka_unit_test_teardown(test_auth_535, teardown),
+		cmocka_unit_test_teardown(test_auth_454_tempfail, teardown),
+		cmocka_unit_test_teardown(test_auth_535_no_enhanced_cap, teardown),
+		cmocka_unit_test_teardown(test_cleartext_auth_refused, teardown),
+		cmocka_unit_test_teardown(test_cleartext_auth_opt_in, teardown),
+		cmocka_unit_test_teardown(test_implicit_tls, teardown),
+		cmocka_unit_test_teardown(test_implicit_tls_bytes_before_handshake, teardown),
+		cmocka_unit_test_teardown(test_multiline_greeting_and_bytewise_ehlo, teardown),
+		cmocka_unit_test_teardown(test_reply_code_change, teardown),
+		cmocka_unit_test_teardown(test_reply_line_max_accepted, teardown),
+		cmocka_unit_test_teardown(test_reply_line_too_long, teardown),
+		cmocka_unit_test_teardown(test_reply_nul, teardown),
+		cmocka_unit_test_teardown(test_reply_bare_cr, teardown),
+		cmocka_unit_test_teardown(test_reply_bad_code, teardown),
+		cmocka_unit_test_teardown(test_bare_lf_replies, teardown),
+		cmocka_unit_test_teardown(test_greeting_421, teardown),
+		cmocka_unit_test_teardown(test_greeting_554, teardown),
+		cmocka_unit_test_teardown(test_mail_451, teardown),
+		cmocka_unit_test_teardown(test_mail_550_nopipe, teardown),
+		cmocka_unit_test_teardown(test_final_dot_552, teardown),
+		cmocka_unit_test_teardown(test_final_dot_451, teardown),
+		cmocka_unit_test_teardown(test_data_554_with_accepted_rcpt, teardown),
+		cmocka_unit_test_teardown(test_rcpt_one_refused, teardown),
+		cmocka_unit_test_teardown(test_rcpt_one_refused_nopipe, teardown),
+		cmocka_unit_test_teardown(test_rcpt_all_refused_nopipe, teardown),
+		cmocka_unit_test_teardown(test_rcpt_all_refused_pipelined_data_554, teardown),
+		cmocka_unit_test_teardown(test_rcpt_all_refused_pipelined_data_354_sends_dot, teardown),
+		cmocka_unit_test_teardown(test_rcpt_450_550_tempfail, teardown),
+		cmocka_unit_test_teardown(test_stale_enhanced_code_from_refused_rcpt, teardown),
+		cmocka_unit_test_teardown(test_max_rcpt_pipelined_small_buffer, teardown),
+		cmocka_unit_test_teardown(test_tx_buffer_clean_when_idle_after_split_group, teardown),
+		cmocka_unit_test_teardown(test_dot_stuffing_slice_boundaries, teardown),
+		cmocka_unit_test_teardown(test_dot_stuffing_mixed_slices, teardown),
+		cmocka_unit_test_teardown(test_unexpected_data_during_body, teardown),
+		cmocka_unit_test_teardown(test_reply_before_command_sent_is_protocol_error, teardown),
+		cmocka_unit_test_teardown(test_init_rejects, teardown),
+		cmocka_unit_test_teardown(test_size_too_big, teardown),
+		cmocka_unit_test_teardown(test_size_fits, teardown),
+		cmocka_unit_test_teardown(test_size_and_8bitmime, teardown),
+		cmocka_unit_test_teardown(test_secret_flag_and_wipe_plain, teardown),
+		cmocka_unit_test_teardown(test_secret_flag_login, teardown),
+		cmocka_unit_test_teardown(test_abort_wipes_pending_secret, teardown),
+		cmocka_unit_test_teardown(test_abort_stage_names, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
