@@ -12,7 +12,7 @@ count_cmocka() { # $1 = binary
 	local out rc p f
 	out=$("$1" 2>&1)
 	rc=$?
-	printf '%s\n' "$out" | grep -E '^\[  (FAILED|PASSED|  SKIPPED) ?\]|ERROR|runtime error|Sanitizer' || true
+	printf '%s\n' "$out" | grep -E '^\[ +(FAILED|PASSED|SKIPPED) +\]|ERROR|runtime error|Sanitizer' || true
 	p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -1)
 	f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -1)
 	p=${p:-0} f=${f:-0}

@@ -82,8 +82,10 @@ pl_err pl_msg_read(FILE *in, int ignore_dots, size_t max, pl_msg *m)
 
 	memset(m, 0, sizeof(*m));
 	while ((n = getline(&line, &lcap, in)) > 0) {
-		if (!ignore_dots && (strcmp(line, ".\n") == 0 || strcmp(line, ".\r\n") == 0 ||
-				     strcmp(line, ".") == 0))
+		/* compare by length: a NUL inside the line must not make it look short */
+		if (!ignore_dots && line[0] == '.' &&
+		    (n == 1 || (n == 2 && line[1] == '\n') ||
+		     (n == 3 && line[1] == '\r' && line[2] == '\n')))
 			break;
 		if (m->len + (size_t)n > max) {
 			e = PL_E_LIMIT;

@@ -392,10 +392,8 @@ static void test_addr_parse(void **state)
 static void test_addr_parse_errors(void **state)
 {
 	char v[CONFIG_POSTLET_ADDR_MAX + 16];
-	static const char *const one[] = { NULL };
 
 	(void)state;
-	(void)one;
 	parse_bad("\"unterminated <a@x>");
 	parse_bad("Name <a@x");
 	parse_bad("a@x (comment");
