@@ -47,8 +47,8 @@ pl_err pl_addr_parse_list(const char *value, pl_addr_list *list);
 pl_err pl_addr_list_add(pl_addr_list *list, const char *addr, size_t len);
 void pl_addr_list_free(pl_addr_list *list);
 
-/* Insert a header line ("Name: value\r\n" is built here) at the top of the
- * header block. */
+/* Insert a header line ("Name: value\n"; the body encoder sends CRLF) at
+ * the top of the header block. */
 pl_err pl_msg_prepend_header(pl_msg *m, const char *name, const char *value);
 
 void pl_msg_free(pl_msg *m);

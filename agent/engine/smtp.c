@@ -660,6 +660,10 @@ void pl_smtp_rx(pl_smtp *s, const uint8_t *data, size_t len)
 
 		if (s->phase == PH_FAILED || s->phase == PH_DONE)
 			return;
+		if (s->phase == PH_TLS && !(s->flags & GREETED_FLAG)) {
+			fail(s, PL_E_PROTOCOL, PL_STAGE_TLS, "server sent data before the TLS handshake");
+			return;
+		}
 		if (s->phase == PH_TLS) {
 			fail(s, PL_E_PROTOCOL, PL_STAGE_STARTTLS,
 			     "server sent data after accepting STARTTLS (possible injection)");
