@@ -861,12 +861,14 @@ static void test_implicit_tls(void **state)
 	run_free(r);
 }
 
+/* Implicit TLS: a plaintext byte before the handshake is a protocol error
+ * at the TLS stage (there was no STARTTLS to blame). */
 static void test_implicit_tls_bytes_before_handshake(void **state)
 {
 	pl_smtp_params p = params();
 	static const struct step st[] = {
 		SRAW(GREET),
-		FAILED_EXACT(PL_E_PROTOCOL, PL_STAGE_STARTTLS, -1, ""),
+		FAILED_EXACT(PL_E_PROTOCOL, PL_STAGE_TLS, -1, ""),
 	};
 
 	(void)state;
