@@ -136,7 +136,9 @@ pl_err pl_session_send(pl_session *s, const pl_account *a, const pl_message *m)
 		return e;
 	e = pl_link_connect(&s->link, a->host, a->port, a->timeout_ms);
 	if (e) {
-		pl_smtp_abort(&s->smtp, e, pl_strerror(e));
+		pl_smtp_abort(&s->smtp, e, e == PL_E_RESOLVE ? a->host : "no address of the host answered");
+		/* nothing was exchanged yet: the stage is the connect itself */
+		s->smtp.error.stage = PL_STAGE_CONNECT;
 		return e;
 	}
 	while ((w = pl_smtp_want(&s->smtp)) != PL_DONE && w != PL_FAILED) {
