@@ -30,7 +30,7 @@ endif
 WERROR ?= -Werror
 CFLAGS ?= -O2 -g
 PL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra $(WERROR) \
-	-DPL_HAVE_AUTOCONF -I$(O)/include -Iagent -Iagent/cli -Iport -MMD -MP
+	-DPL_HAVE_AUTOCONF -I$(O)/include -Iagent -Iagent/cli -Iport -Iport/common -MMD -MP
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 CONFIG := $(O)/.config
@@ -52,10 +52,10 @@ CORE_SRCS := agent/engine/reply.c agent/engine/body.c agent/engine/sasl.c \
 	agent/engine/smtp.c agent/pl_error.c agent/link.c agent/session.c agent/tls/tls_wolfssl.c
 ifeq ($(CONFIG_POSTLET_PORT_LWIP),y)
 # firmware: the application supplies lwIP, lwipopts.h and the board hooks
-PORT_SRCS := port/lwip/port_lwip.c
+PORT_SRCS := port/lwip/port_lwip.c port/common/log_line.c
 PL_CFLAGS += -Iport/lwip
 else
-PORT_SRCS := port/posix/port_posix.c
+PORT_SRCS := port/posix/port_posix.c port/common/log_line.c
 endif
 CLI_SRCS := agent/cli/conf.c agent/cli/message.c agent/cli/exitcode.c
 MAIN_SRC := agent/cli/main.c

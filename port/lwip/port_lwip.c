@@ -66,6 +66,7 @@
 #endif
 
 #include "port.h"
+#include "log_line.h"
 #include "port_lwip.h"
 
 #if LWIP_SOCKET_POLL
@@ -618,26 +619,14 @@ void pl_port_log(int level, const char *fmt, ...)
 	char line[PL_LWIP_LOG_LINE_MAX];
 	va_list ap;
 	int n;
-	size_t len;
 
 	if (level > pl_log_level || fmt == NULL)
 		return;
 
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof line, fmt, ap);
+	n = pl_log_format(line, sizeof line, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
-
-	len = strlen(line);
-	if ((size_t)n >= sizeof line) {
-		static const char mark[] = " [...]";
-
-		len = sizeof line - sizeof mark;
-		memcpy(line + len, mark, sizeof mark);
-		len += sizeof mark - 1;
-	}
-	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-		line[--len] = '\0';
 	pl_board_log(level, line);
 }

@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "port.h"
+#include "log_line.h"
 
 /*
  * The log threshold is the only global state in this file.  It has to be
@@ -470,27 +471,15 @@ void pl_port_log(int level, const char *fmt, ...)
 	char line[2048];
 	va_list ap;
 	int n;
-	size_t len;
 
 	if (level > pl_log_level || fmt == NULL)
 		return;
 
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof line, fmt, ap);
+	n = pl_log_format(line, sizeof line, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
-
-	len = strlen(line);
-	if ((size_t)n >= sizeof line) {
-		static const char mark[] = " [...]";
-
-		len = sizeof line - sizeof mark;
-		memcpy(line + len, mark, sizeof mark);
-		len += sizeof mark - 1;
-	}
-	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-		line[--len] = '\0';
 
 	(void)fprintf(stderr, "%s%s\n", level < PL_LOG_TRACE ? "postlet: " : "",
 		      line);

@@ -50,10 +50,10 @@ for s in $CORE_SRCS; do
 	objs+=("$o")
 done
 # the port and the host test code see lwIP's headers
-for s in port/lwip/port_lwip.c tests/lwip/board_host.c; do
+for s in port/lwip/port_lwip.c port/common/log_line.c tests/lwip/board_host.c; do
 	o=$OUT/obj/$(echo "${s%.c}" | tr / _).o
 	# shellcheck disable=SC2086
-	$CC $WARN $CFLAGS $LWIP_CFLAGS -Iagent -Iport -Iport/lwip -c "$s" -o "$o"
+	$CC $WARN $CFLAGS $LWIP_CFLAGS -Iagent -Iport -Iport/common -Iport/lwip -c "$s" -o "$o"
 	objs+=("$o")
 done
 for p in lwip_send lwip_loop; do

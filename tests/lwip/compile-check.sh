@@ -18,7 +18,7 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 printf '#include "%s"\n' "$PWD/tests/lwip/lwipopts_min.h" >"$tmp/lwipopts.h"
-INC="-I$tmp -I$SRC/src/include -I$SRC/port/include -Iagent -Iport -Iport/lwip"
+INC="-I$tmp -I$SRC/src/include -I$SRC/port/include -Iagent -Iport -Iport/common -Iport/lwip"
 FLAGS="-std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror -O2"
 failed=0
 
