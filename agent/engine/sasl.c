@@ -11,8 +11,7 @@
 
 #define PL_SASL_PART_MAX 255
 
-/* memset that the optimiser may not drop: the buffer held a password. */
-static void wipe(void *p, size_t n)
+void pl_wipe(void *p, size_t n)
 {
 	volatile unsigned char *v = p;
 
@@ -53,6 +52,6 @@ pl_err pl_sasl_plain(const char *user, const char *password, char *out,
 	msg[1 + ul] = 0;
 	memcpy(msg + 2 + ul, password, pl);
 	e = pl_sasl_b64(msg, ul + pl + 2, out, outcap, outlen);
-	wipe(msg, sizeof(msg));
+	pl_wipe(msg, sizeof(msg));
 	return e;
 }

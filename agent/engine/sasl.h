@@ -9,6 +9,9 @@
 
 #include "pl_error.h"
 
+/* Zero memory that held a secret, in a way the optimiser may not drop. */
+void pl_wipe(void *p, size_t n);
+
 /* Base64 of in[0..inlen) without line breaks into out (NUL-terminated).
  * PL_E_LIMIT if out is too small. */
 pl_err pl_sasl_b64(const void *in, size_t inlen, char *out, size_t outcap, size_t *outlen);

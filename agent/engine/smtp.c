@@ -39,14 +39,6 @@ const char *pl_stage_name(pl_stage st)
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static void wipe(void *p, size_t n)
-{
-	volatile unsigned char *v = p;
-
-	while (n--)
-		*v++ = 0;
-}
-
 static int ascii_lower(int c)
 {
 	return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
@@ -124,7 +116,7 @@ static int put_u64(pl_smtp *s, uint64_t v)
 /* Undo a command that did not fit: its partial bytes may hold an address. */
 static void rollback(pl_smtp *s, size_t mark)
 {
-	wipe(s->tx + mark, s->tx_len - mark);
+	pl_wipe(s->tx + mark, s->tx_len - mark);
 	s->tx_len = mark;
 }
 
@@ -160,11 +152,9 @@ static void fail(pl_smtp *s, pl_err err, pl_stage stage, const char *why)
 	int in_step = err != PL_E_PROTOCOL && s->phase == PH_CMD;
 
 	set_error(s, err, stage, why);
-	rollback(s, s->tx_off); /* drop anything not yet handed to the driver */
-	if (s->tx_len == 0) {
-		wipe(s->tx, s->tx_cap);
+	rollback(s, s->tx_off); /* drop (and wipe) anything not yet handed out */
+	if (s->tx_len == 0)
 		s->flags &= (uint8_t)~SECRET_FLAG;
-	}
 	s->phase = PH_FAILED;
 	if (in_step)
 		(void)put(s, "QUIT\r\n");
@@ -337,7 +327,7 @@ static void start_auth(pl_smtp *s)
 		}
 		s->auth_mech = PL_AUTH_PLAIN;
 		(void)(put(s, "AUTH PLAIN ") && put(s, b64) && put(s, "\r\n"));
-		wipe(b64, sizeof(b64));
+		pl_wipe(b64, sizeof(b64));
 		s->flags |= SECRET_FLAG;
 	} else if (PL_ENABLE_AUTH_LOGIN && (common & PL_AUTH_LOGIN)) {
 		s->auth_mech = PL_AUTH_LOGIN;
@@ -368,7 +358,7 @@ static void auth_login_step(pl_smtp *s)
 		return;
 	}
 	(void)(put(s, b64) && put(s, "\r\n"));
-	wipe(b64, sizeof(b64));
+	pl_wipe(b64, sizeof(b64));
 	s->flags |= SECRET_FLAG;
 	s->auth_step++;
 	expect_push(s, EXP_AUTH);
@@ -537,8 +527,6 @@ static void on_reply(pl_smtp *s, enum expect kind)
 		on_data_reply(s);
 		break;
 	case EXP_DOT:
-		if (s->phase != PH_CMD)
-			break; /* closing an empty transaction after failure */
 		if (cls == 2) {
 			(void)put(s, "QUIT\r\n"); /* not awaited: the message is safe */
 			s->phase = PH_DONE;
@@ -643,7 +631,7 @@ void pl_smtp_tx_done(pl_smtp *s, size_t n)
 	s->tx_off += n;
 	if (s->tx_off < s->tx_len)
 		return;
-	wipe(s->tx, s->tx_len);
+	pl_wipe(s->tx, s->tx_len);
 	s->tx_len = s->tx_off = 0;
 	s->flags &= (uint8_t)~SECRET_FLAG;
 	if (s->phase == PH_CMD)
@@ -728,7 +716,7 @@ void pl_smtp_abort(pl_smtp *s, pl_err err, const char *reason)
 	else
 		st = PL_STAGE_CONNECT;
 	s->phase = PH_FAILED;
-	wipe(s->tx, s->tx_cap);
+	pl_wipe(s->tx, s->tx_cap);
 	s->tx_len = s->tx_off = 0;
 	set_error(s, err, st, reason);
 }
