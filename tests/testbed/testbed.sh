@@ -11,22 +11,25 @@
 # TESTBED_DIR are ever stopped.
 #
 # Services (all loopback only, all require SASL AUTH before relaying):
-#   TESTBED_SUBMISSION_PORT  (10587) STARTTLS required, AUTH only after STARTTLS
-#   TESTBED_SUBMISSIONS_PORT (10465) implicit TLS (wrapper mode)
-#   TESTBED_NOTLS_PORT       (10588) deliberately bad: no STARTTLS, AUTH in clear
-#   TESTBED_WRONGNAME_PORT   (10589) STARTTLS required, certificate signed by the
+#   TESTBED_SUBMISSION_PORT  (base+587) STARTTLS required, AUTH only after STARTTLS
+#   TESTBED_SUBMISSIONS_PORT (base+465) implicit TLS (wrapper mode)
+#   TESTBED_NOTLS_PORT       (base+588) deliberately bad: no STARTTLS, AUTH in clear
+#   TESTBED_WRONGNAME_PORT   (base+589) STARTTLS required, certificate signed by the
 #                                    test CA but for another host name only
-#   TESTBED_AUTH_PORT        (10026) Dovecot auth service used by Postfix
+#   TESTBED_AUTH_PORT        (base+26)  Dovecot auth service used by Postfix
 # Mail for postlet.test and example.test is delivered into Maildirs under
 #   $TESTBED_DIR/mail/<domain>/<localpart>/{tmp,new,cur}
 set -eu
 
 TESTBED_DIR=${TESTBED_DIR:-/tmp/postlet-testbed}
-TESTBED_SUBMISSION_PORT=${TESTBED_SUBMISSION_PORT:-10587}
-TESTBED_SUBMISSIONS_PORT=${TESTBED_SUBMISSIONS_PORT:-10465}
-TESTBED_NOTLS_PORT=${TESTBED_NOTLS_PORT:-10588}
-TESTBED_WRONGNAME_PORT=${TESTBED_WRONGNAME_PORT:-10589}
-TESTBED_AUTH_PORT=${TESTBED_AUTH_PORT:-10026}
+# Every port is TESTBED_PORT_BASE + a fixed offset, so several test beds
+# (one per checkout, each with its own TESTBED_DIR) can run side by side.
+TESTBED_PORT_BASE=${TESTBED_PORT_BASE:-10000}
+TESTBED_SUBMISSION_PORT=${TESTBED_SUBMISSION_PORT:-$((TESTBED_PORT_BASE + 587))}
+TESTBED_SUBMISSIONS_PORT=${TESTBED_SUBMISSIONS_PORT:-$((TESTBED_PORT_BASE + 465))}
+TESTBED_NOTLS_PORT=${TESTBED_NOTLS_PORT:-$((TESTBED_PORT_BASE + 588))}
+TESTBED_WRONGNAME_PORT=${TESTBED_WRONGNAME_PORT:-$((TESTBED_PORT_BASE + 589))}
+TESTBED_AUTH_PORT=${TESTBED_AUTH_PORT:-$((TESTBED_PORT_BASE + 26))}
 TESTBED_USER=${TESTBED_USER:-alerts@postlet.test}
 TESTBED_PASS=${TESTBED_PASS:-s3cret-pass}
 TESTBED_START_TIMEOUT=${TESTBED_START_TIMEOUT:-20}
@@ -474,7 +477,7 @@ cmd_status() {
 
 cmd_env() {
 	local v
-	for v in TESTBED_DIR TESTBED_SUBMISSION_PORT TESTBED_SUBMISSIONS_PORT \
+	for v in TESTBED_DIR TESTBED_PORT_BASE TESTBED_SUBMISSION_PORT TESTBED_SUBMISSIONS_PORT \
 		TESTBED_NOTLS_PORT TESTBED_WRONGNAME_PORT TESTBED_AUTH_PORT \
 		TESTBED_USER TESTBED_PASS; do
 		printf 'export %s=%q\n' "$v" "${!v}"
