@@ -48,8 +48,9 @@ WOLFSSL_DEP :=
 endif
 
 
-CORE_SRCS := agent/engine/reply.c agent/engine/body.c agent/engine/sasl.c \
-	agent/engine/smtp.c agent/pl_error.c agent/link.c agent/session.c agent/tls/tls_wolfssl.c
+# Every C file of the core and the front end is built; Kconfig switches code
+# off inside the files, so adding a module needs no edit here.
+CORE_SRCS := $(sort $(wildcard agent/*.c agent/engine/*.c agent/tls/*.c agent/queue/*.c))
 ifeq ($(CONFIG_POSTLET_PORT_LWIP),y)
 # firmware: the application supplies lwIP, lwipopts.h and the board hooks
 PORT_SRCS := port/lwip/port_lwip.c port/common/log_line.c
@@ -57,7 +58,7 @@ PL_CFLAGS += -Iport/lwip
 else
 PORT_SRCS := port/posix/port_posix.c port/common/log_line.c
 endif
-CLI_SRCS := agent/cli/conf.c agent/cli/message.c agent/cli/exitcode.c
+CLI_SRCS := $(filter-out agent/cli/main.c,$(sort $(wildcard agent/cli/*.c)))
 MAIN_SRC := agent/cli/main.c
 LIB_SRCS := $(CORE_SRCS) $(PORT_SRCS) $(CLI_SRCS)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
@@ -159,5 +160,9 @@ savedefconfig: $(CONFIG)
 
 clean:
 	rm -rf $(O)
+
+# Topic makefiles (size, fuzz, cross builds, ...); mk/wolfssl.mk is included
+# above only for the bundled-wolfSSL configuration.
+include $(filter-out mk/wolfssl.mk,$(sort $(wildcard mk/*.mk)))
 
 -include $(shell find $(O)/obj $(O)/san -name '*.d' 2>/dev/null)

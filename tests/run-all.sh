@@ -68,6 +68,19 @@ for script in loop.sh run.sh compile-check.sh; do
 	[ "$f" = 0 ] || failures+=("lwip/$script")
 done
 
+# Further suites: every tests/<name>/suite.sh, each printing one
+# "PASS|FAIL|SKIP <what>" line per test (exit 0 when nothing failed).
+for script in $(ls tests/*/suite.sh 2>/dev/null | sort); do
+	echo "== $(basename "$(dirname "$script")") ($script)"
+	out=$(O=$O bash "$script" 2>&1)
+	rc=$?
+	printf '%s\n' "$out" | grep -E '^(PASS|FAIL|SKIP) ' || printf '%s\n' "$out" | tail -5
+	p=$(grep -c '^PASS ' <<<"$out") f=$(grep -c '^FAIL ' <<<"$out") s=$(grep -c '^SKIP ' <<<"$out")
+	if [ "$rc" != 0 ] && [ "$rc" != 77 ] && [ "$f" = 0 ]; then f=1; fi
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	[ "$f" = 0 ] || failures+=("$script")
+done
+
 echo
 [ ${#failures[@]} = 0 ] || echo "failing: ${failures[*]}"
 if [ "$skipped" != 0 ]; then
