@@ -1,5 +1,6 @@
 #include "exitcode.h"
 
+#include <stdio.h>
 #include <sysexits.h>
 
 int pl_exit_code(pl_err e, int reply_code)
@@ -43,4 +44,12 @@ int pl_exit_code(pl_err e, int reply_code)
 	default:
 		return EX_SOFTWARE;
 	}
+}
+
+int pl_die(int code, const char *fmt, const char *arg)
+{
+	fputs("postlet: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	return code;
 }

@@ -8,22 +8,20 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "account.h"
+#include "compose.h"
 #include "conf.h"
+#include "deliver.h"
 #include "exitcode.h"
 #include "message.h"
 #include "pl_config.h"
 #include "port.h"
-#include "session.h"
 
 #ifndef POSTLET_VERSION
 #define POSTLET_VERSION "0.1.0"
 #endif
 #define MESSAGE_MAX ((size_t)64 * 1024 * 1024)
-#define SYSTEM_CONF "/etc/postlet.conf"
-#define USER_CONF ".postletrc"
 
 struct options {
 	const char *conf_path;
@@ -49,14 +47,6 @@ static void usage(FILE *f)
 		"--password=P --passwordeval=CMD --from=A --domain=D --timeout=S\n");
 }
 
-static int die(int code, const char *fmt, const char *arg)
-{
-	fputs("postlet: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
-	return code;
-}
-
 /* "--tls-trust-file=x" -> pl_conf_set(cli, "tls_trust_file", "x") */
 static int long_option(struct options *o, const char *arg)
 {
@@ -65,12 +55,12 @@ static int long_option(struct options *o, const char *arg)
 	size_t n = eq ? (size_t)(eq - arg) : strlen(arg), i;
 
 	if (n >= sizeof(key))
-		return die(EX_USAGE, "unknown option --%s", arg);
+		return pl_die(EX_USAGE, "unknown option --%s", arg);
 	for (i = 0; i < n; i++)
 		key[i] = arg[i] == '-' ? '_' : arg[i];
 	key[n] = '\0';
 	if (pl_conf_set(&o->cli, key, eq ? eq + 1 : "", err, sizeof(err)) != PL_OK)
-		return die(EX_USAGE, "--%s", err);
+		return pl_die(EX_USAGE, "--%s", err);
 	return 0;
 }
 
@@ -154,7 +144,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'O':
 			/* sendmail options with a value that mean nothing here */
 			if (!flag_value(argc, argv, &i, a + 2))
-				return die(EX_USAGE, "option %s needs a value", a);
+				return pl_die(EX_USAGE, "option %s needs a value", a);
 			continue;
 		case 'C':
 		case 'a':
@@ -163,7 +153,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'F':
 			v = flag_value(argc, argv, &i, a + 2);
 			if (!v)
-				return die(EX_USAGE, "option %s needs a value", a);
+				return pl_die(EX_USAGE, "option %s needs a value", a);
 			if (a[1] == 'C')
 				o->conf_path = v;
 			else if (a[1] == 'a')
@@ -177,337 +167,64 @@ static int parse_args(int argc, char **argv, struct options *o)
 			goto unknown;
 		}
 unknown:
-		return die(EX_USAGE, "unknown option %s (see --help)", a);
+		return pl_die(EX_USAGE, "unknown option %s (see --help)", a);
 	}
 	o->rcpts = argv + i;
 	o->nrcpt = argc - i;
 	return 0;
 }
 
-static int load_config(const struct options *o, pl_account_conf *acct)
-{
-	char err[512], user_path[1024];
-	const char *path = o->conf_path, *home = getenv("HOME");
-	pl_err e;
-
-	if (!path && home && snprintf(user_path, sizeof(user_path), "%s/%s", home, USER_CONF) <
-				     (int)sizeof(user_path) &&
-	    access(user_path, F_OK) == 0)
-		path = user_path;
-	if (!path && access(SYSTEM_CONF, F_OK) == 0)
-		path = SYSTEM_CONF;
-	pl_conf_clear(acct);
-	if (!path) {
-		if (o->account)
-			return die(EX_CONFIG, "account '%s' requested but no configuration file found",
-				   o->account);
-		return 0;
-	}
-	e = pl_conf_load(path, o->account, acct, err, sizeof(err));
-	if (e)
-		return die(pl_exit_code(e, 0), "%s", err);
-	return 0;
-}
-
-/* passwordeval: first line of the command's output, as msmtp does. */
-static int eval_password(const char *cmd, char *out, size_t cap)
-{
-	FILE *p = popen(cmd, "r");
-	size_t n;
-	int status;
-
-	if (!p)
-		return die(EX_OSERR, "cannot run passwordeval command: %s", strerror(errno));
-	if (!fgets(out, (int)cap, p))
-		out[0] = '\0';
-	n = strcspn(out, "\r\n");
-	out[n] = '\0';
-	while (fgetc(p) != EOF)
-		;
-	status = pclose(p);
-	if (status != 0)
-		return die(EX_CONFIG, "passwordeval command failed: %s", cmd);
-	if (n == 0)
-		return die(EX_CONFIG, "passwordeval command printed no password: %s", cmd);
-	return 0;
-}
-
-static void ehlo_domain(const pl_account_conf *c, char *out, size_t cap)
-{
-	if (c->domain[0]) {
-		snprintf(out, cap, "%s", c->domain);
-		return;
-	}
-	/* a dotted host name is a usable FQDN; anything else says localhost */
-	if (gethostname(out, cap) != 0 || !strchr(out, '.'))
-		snprintf(out, cap, "localhost");
-}
-
-static int add_missing_headers(pl_msg *m, const char *from, const char *fullname)
-{
-	char buf[512];
-	char *h;
-	int64_t now;
-	int tz;
-
-	if (!(h = pl_msg_header(m, "From"))) {
-		if (fullname)
-			snprintf(buf, sizeof(buf), "%s <%s>", fullname, from);
-		else
-			snprintf(buf, sizeof(buf), "%s", from);
-		if (pl_msg_prepend_header(m, "From", buf))
-			return EX_OSERR;
-	}
-	free(h);
-	/* without a trustworthy clock, leave Date: to the server */
-	if (!(h = pl_msg_header(m, "Date")) && pl_port_wall_clock(&now, &tz) == PL_OK) {
-		time_t t = (time_t)now;
-		struct tm tm;
-		char date[64];
-
-		localtime_r(&t, &tm);
-		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S", &tm);
-		snprintf(buf, sizeof(buf), "%s %c%02d%02d", date, tz < 0 ? '-' : '+', abs(tz) / 60,
-			 abs(tz) % 60);
-		if (pl_msg_prepend_header(m, "Date", buf))
-			return EX_OSERR;
-	}
-	free(h);
-	if (!(h = pl_msg_header(m, "Message-ID"))) {
-		uint8_t r[12];
-		const char *dom = strrchr(from, '@');
-
-		if (pl_port_random(r, sizeof(r)) == PL_OK) {
-			size_t i, o = (size_t)snprintf(buf, sizeof(buf), "<");
-
-			for (i = 0; i < sizeof(r); i++)
-				o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%02x", r[i]);
-			snprintf(buf + o, sizeof(buf) - o, ".postlet@%s>", dom ? dom + 1 : "localhost");
-			if (pl_msg_prepend_header(m, "Message-ID", buf))
-				return EX_OSERR;
-		}
-	}
-	free(h);
-	return 0;
-}
-
-struct reader_ctx {
-	const pl_msg *m;
-	size_t off;
-};
-
-static long read_message(void *ctx, uint8_t *buf, size_t cap)
-{
-	struct reader_ctx *r = ctx;
-	size_t n = r->m->len - r->off;
-
-	if (n > cap)
-		n = cap;
-	memcpy(buf, r->m->data + r->off, n);
-	r->off += n;
-	return (long)n;
-}
-
-static void trace_stderr(void *ctx, char dir, const uint8_t *data, size_t len)
-{
-	size_t i, start = 0;
-
-	(void)ctx;
-	for (i = 0; i < len; i++) {
-		if (data[i] != '\n')
-			continue;
-		fprintf(stderr, "%s %.*s\n", dir == 'C' ? "-->" : "<--",
-			(int)(i - start - (i > start && data[i - 1] == '\r')), (const char *)data + start);
-		start = i + 1;
-	}
-	if (start < len)
-		fprintf(stderr, "%s %.*s\n", dir == 'C' ? "-->" : "<--", (int)(len - start),
-			(const char *)data + start);
-}
-
-static void report_failure(const pl_session *s, pl_err e)
-{
-	const pl_smtp_error *err = pl_smtp_error_info(&s->smtp);
-
-	if (err->code)
-		fprintf(stderr, "postlet: %s at %s: server said: %s\n", pl_strerror(e),
-			pl_stage_name(err->stage), err->text);
-	else
-		fprintf(stderr, "postlet: %s at %s: %s\n", pl_strerror(e),
-			pl_stage_name(err->stage), err->text[0] ? err->text : pl_strerror(e));
-	if (e == PL_E_TLS_REQUIRED)
-		fprintf(stderr, "postlet: TLS was required; no credentials or mail were sent\n");
-}
-
-/* Settle defaults and turn the account into what the driver needs. */
-static int resolve_account(pl_account_conf *c, pl_account *a, char *password, size_t pwcap)
-{
-	if (!c->host[0])
-		return die(EX_CONFIG, "%s", "no host configured (set 'host' or use --host=)");
-	if (c->tls_certcheck == 0)
-		return die(EX_CONFIG, "%s",
-			   "tls_certcheck off is not supported: trust the server's CA with tls_trust_file");
-	if (c->tls == 0)
-		a->tls_mode = PL_TLS_OFF;
-	else
-		a->tls_mode = c->tls_starttls == 0 ? PL_TLS_IMPLICIT : PL_TLS_STARTTLS;
-	a->host = c->host;
-	a->port = (uint16_t)(c->port ? c->port : a->tls_mode == PL_TLS_IMPLICIT ? 465 : 587);
-	a->trust_file = c->tls_trust_file[0] ? c->tls_trust_file : NULL;
-	a->timeout_ms = (c->timeout_s ? c->timeout_s : CONFIG_POSTLET_TIMEOUT_S) * 1000u;
-	switch (c->auth) {
-	case PL_CONF_AUTH_PLAIN:
-		a->auth_mechs = PL_AUTH_PLAIN;
-		break;
-	case PL_CONF_AUTH_LOGIN:
-		a->auth_mechs = PL_AUTH_LOGIN;
-		break;
-	case PL_CONF_AUTH_ON:
-		a->auth_mechs = PL_AUTH_PLAIN | PL_AUTH_LOGIN;
-		break;
-	case PL_CONF_AUTH_UNSET:
-		a->auth_mechs = c->user[0] ? PL_AUTH_PLAIN | PL_AUTH_LOGIN : 0;
-		break;
-	default:
-		a->auth_mechs = 0;
-	}
-	a->user = c->user;
-	a->password = c->password;
-	if (a->auth_mechs && !c->user[0])
-		return die(EX_CONFIG, "%s", "authentication requested but no 'user' configured");
-	if (a->auth_mechs && !c->password[0]) {
-		if (!c->passwordeval[0])
-			return die(EX_CONFIG, "%s",
-				   "authentication requested but no 'password' or 'passwordeval' configured");
-		int rc = eval_password(c->passwordeval, password, pwcap);
-
-		if (rc)
-			return rc;
-		a->password = password;
-	}
-	return 0;
-}
-
-static void log_line(const pl_account_conf *c, const char *from, const pl_addr_list *rcpts,
-		     pl_err e, int code)
-{
-	FILE *f;
-	time_t t = time(NULL);
-	struct tm tm;
-	char when[32];
-	size_t i;
-
-	if (!c->logfile[0])
-		return;
-	f = strcmp(c->logfile, "-") == 0 ? stdout : fopen(c->logfile, "a");
-	if (!f) {
-		fprintf(stderr, "postlet: cannot open log file %s: %s\n", c->logfile, strerror(errno));
-		return;
-	}
-	localtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%b %d %H:%M:%S", &tm);
-	fprintf(f, "%s host=%s from=%s recipients=", when, c->host, from);
-	for (i = 0; i < rcpts->n; i++)
-		fprintf(f, "%s%s", i ? "," : "", rcpts->addr[i]);
-	fprintf(f, " smtpstatus=%d exitcode=%d%s%s\n", code, pl_exit_code(e, code),
-		e ? " error=" : "", e ? pl_strerror(e) : "");
-	if (f != stdout)
-		fclose(f);
-}
-
 static int run(struct options *o)
 {
-	static pl_session session; /* ~5 KiB of buffers: keep them off the stack */
 	pl_account_conf conf;
 	pl_account acct;
-	pl_message msg;
 	pl_msg m;
 	pl_addr_list rcpts = { 0 };
-	struct reader_ctx reader;
 	char password[PL_CONF_STR_MAX], domain[256];
 	const char *from;
-	pl_err e;
+	pl_err e = PL_OK;
 	int rc, i;
 
 	memset(&acct, 0, sizeof(acct));
-	rc = load_config(o, &conf);
+	rc = pl_cli_load_config(o->conf_path, o->account, &conf);
 	if (rc)
 		return rc;
 	pl_conf_merge(&conf, &o->cli);
-	rc = resolve_account(&conf, &acct, password, sizeof(password));
+	rc = pl_cli_resolve_account(&conf, &acct, password, sizeof(password));
 	if (rc)
 		return rc;
 	from = o->from ? o->from : conf.from;
 	if (!from[0])
-		return die(EX_USAGE, "%s", "no envelope sender: set 'from' or use -f");
-	ehlo_domain(&conf, domain, sizeof(domain));
+		return pl_die(EX_USAGE, "%s", "no envelope sender: set 'from' or use -f");
+	pl_cli_ehlo_domain(&conf, domain, sizeof(domain));
 	acct.ehlo_domain = domain;
 
 	e = pl_msg_read(stdin, o->ignore_dots, MESSAGE_MAX, &m);
 	if (e) {
 		pl_msg_free(&m);
-		return die(pl_exit_code(e, 0), "cannot read the message: %s",
-			   e == PL_E_LIMIT ? "larger than 64 MiB" : strerror(errno));
+		return pl_die(pl_exit_code(e, 0), "cannot read the message: %s",
+			      e == PL_E_LIMIT ? "larger than 64 MiB" : strerror(errno));
 	}
 	for (i = 0; i < o->nrcpt && !e; i++)
 		e = pl_addr_parse_list(o->rcpts[i], &rcpts);
 	if (!e && o->read_rcpts)
 		e = pl_msg_header_rcpts(&m, &rcpts);
 	if (e) {
-		rc = die(pl_exit_code(e, 0), "%s", "invalid recipient address");
+		rc = pl_die(pl_exit_code(e, 0), "%s", "invalid recipient address");
 		goto out;
 	}
 	if (rcpts.n == 0) {
-		rc = die(EX_USAGE, "%s", "no recipients given");
+		rc = pl_die(EX_USAGE, "%s", "no recipients given");
 		goto out;
 	}
 	/* Bcc never travels, with or without -t (msmtp's remove_bcc_headers) */
 	pl_msg_remove_header(&m, "Bcc");
-	rc = add_missing_headers(&m, from, o->fullname);
+	rc = pl_compose_missing_headers(&m, from, o->fullname);
 	if (rc)
 		goto out;
-
-	reader.m = &m;
-	reader.off = 0;
-	msg.from = from;
-	msg.rcpts = (const char *const *)rcpts.addr;
-	msg.nrcpt = rcpts.n;
-	msg.size_hint = m.len;
-	msg.body_8bit = m.has_8bit;
-	msg.read = read_message;
-	msg.read_ctx = &reader;
-	session.trace = o->verbose ? trace_stderr : NULL;
-	e = pl_session_send(&session, &acct, &msg);
-	memset(password, 0, sizeof(password));
-	if (o->verbose)
-		fprintf(stderr, "postlet: %u round trips, %lu bytes sent, %lu received%s%s\n",
-			session.link.waits, session.link.bytes_out, session.link.bytes_in,
-			session.tls_info[0] ? ", " : "", session.tls_info);
-	log_line(&conf, from, &rcpts, e,
-		 e ? pl_smtp_error_info(&session.smtp)->code : session.smtp.last_code);
-	if (e) {
-		report_failure(&session, e);
-		rc = pl_exit_code(e, pl_smtp_error_info(&session.smtp)->code);
-		goto out;
-	}
-	if (pl_smtp_rcpt_accepted(&session.smtp) < rcpts.n) {
-		/* delivered to some; name the others and say so in the exit code */
-		size_t k;
-		int worst = 0;
-
-		for (k = 0; k < rcpts.n; k++) {
-			int code = pl_smtp_rcpt_code(&session.smtp, k);
-
-			if (code / 100 != 2) {
-				fprintf(stderr, "postlet: recipient %s refused (%d)\n", rcpts.addr[k], code);
-				worst = worst / 100 == 5 ? worst : code;
-			}
-		}
-		rc = worst / 100 == 4 ? EX_TEMPFAIL : EX_NOUSER;
-		goto out;
-	}
-	rc = EX_OK;
+	rc = pl_deliver(&conf, &acct, from, &rcpts, &m, o->verbose);
 out:
+	memset(password, 0, sizeof(password));
 	pl_addr_list_free(&rcpts);
 	pl_msg_free(&m);
 	return rc;

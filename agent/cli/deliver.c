@@ -1,0 +1,131 @@
+#include "deliver.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "exitcode.h"
+
+struct reader_ctx {
+	const pl_msg *m;
+	size_t off;
+};
+
+static long read_message(void *ctx, uint8_t *buf, size_t cap)
+{
+	struct reader_ctx *r = ctx;
+	size_t n = r->m->len - r->off;
+
+	if (n > cap)
+		n = cap;
+	memcpy(buf, r->m->data + r->off, n);
+	r->off += n;
+	return (long)n;
+}
+
+static void trace_stderr(void *ctx, char dir, const uint8_t *data, size_t len)
+{
+	size_t i, start = 0;
+
+	(void)ctx;
+	for (i = 0; i < len; i++) {
+		if (data[i] != '\n')
+			continue;
+		fprintf(stderr, "%s %.*s\n", dir == 'C' ? "-->" : "<--",
+			(int)(i - start - (i > start && data[i - 1] == '\r')), (const char *)data + start);
+		start = i + 1;
+	}
+	if (start < len)
+		fprintf(stderr, "%s %.*s\n", dir == 'C' ? "-->" : "<--", (int)(len - start),
+			(const char *)data + start);
+}
+
+static void report_failure(const pl_session *s, pl_err e)
+{
+	const pl_smtp_error *err = pl_smtp_error_info(&s->smtp);
+
+	if (err->code)
+		fprintf(stderr, "postlet: %s at %s: server said: %s\n", pl_strerror(e),
+			pl_stage_name(err->stage), err->text);
+	else
+		fprintf(stderr, "postlet: %s at %s: %s\n", pl_strerror(e),
+			pl_stage_name(err->stage), err->text[0] ? err->text : pl_strerror(e));
+	if (e == PL_E_TLS_REQUIRED)
+		fprintf(stderr, "postlet: TLS was required; no credentials or mail were sent\n");
+}
+
+static void log_line(const pl_account_conf *c, const char *from, const pl_addr_list *rcpts,
+		     pl_err e, int code)
+{
+	FILE *f;
+	time_t t = time(NULL);
+	struct tm tm;
+	char when[32];
+	size_t i;
+
+	if (!c->logfile[0])
+		return;
+	f = strcmp(c->logfile, "-") == 0 ? stdout : fopen(c->logfile, "a");
+	if (!f) {
+		fprintf(stderr, "postlet: cannot open log file %s: %s\n", c->logfile, strerror(errno));
+		return;
+	}
+	localtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%b %d %H:%M:%S", &tm);
+	fprintf(f, "%s host=%s from=%s recipients=", when, c->host, from);
+	for (i = 0; i < rcpts->n; i++)
+		fprintf(f, "%s%s", i ? "," : "", rcpts->addr[i]);
+	fprintf(f, " smtpstatus=%d exitcode=%d%s%s\n", code, pl_exit_code(e, code),
+		e ? " error=" : "", e ? pl_strerror(e) : "");
+	if (f != stdout)
+		fclose(f);
+}
+
+int pl_deliver(const pl_account_conf *conf, const pl_account *acct, const char *from,
+	       const pl_addr_list *rcpts, const pl_msg *m, int verbose)
+{
+	static pl_session session; /* ~5 KiB of buffers: keep them off the stack */
+	struct reader_ctx reader;
+	pl_message msg;
+	pl_err e;
+
+	reader.m = m;
+	reader.off = 0;
+	msg.from = from;
+	msg.rcpts = (const char *const *)rcpts->addr;
+	msg.nrcpt = rcpts->n;
+	msg.size_hint = m->len;
+	msg.body_8bit = m->has_8bit;
+	msg.read = read_message;
+	msg.read_ctx = &reader;
+	session.trace = verbose ? trace_stderr : NULL;
+	e = pl_session_send(&session, acct, &msg);
+	if (verbose)
+		fprintf(stderr, "postlet: %u round trips, %lu bytes sent, %lu received%s%s\n",
+			session.link.waits, session.link.bytes_out, session.link.bytes_in,
+			session.tls_info[0] ? ", " : "", session.tls_info);
+	log_line(conf, from, rcpts, e,
+		 e ? pl_smtp_error_info(&session.smtp)->code : session.smtp.last_code);
+	if (e) {
+		report_failure(&session, e);
+		return pl_exit_code(e, pl_smtp_error_info(&session.smtp)->code);
+	}
+	if (pl_smtp_rcpt_accepted(&session.smtp) < rcpts->n) {
+		/* delivered to some; name the others and say so in the exit code */
+		size_t k;
+		int worst = 0;
+
+		for (k = 0; k < rcpts->n; k++) {
+			int code = pl_smtp_rcpt_code(&session.smtp, k);
+
+			if (code / 100 != 2) {
+				fprintf(stderr, "postlet: recipient %s refused (%d)\n", rcpts->addr[k], code);
+				worst = worst / 100 == 5 ? worst : code;
+			}
+		}
+		return worst / 100 == 4 ? EX_TEMPFAIL : EX_NOUSER;
+	}
+	return EX_OK;
+}
