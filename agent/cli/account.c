@@ -1,12 +1,15 @@
 #include "account.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "exitcode.h"
 #include "pl_config.h"
 
@@ -58,6 +61,147 @@ static int eval_password(const char *cmd, char *out, size_t cap)
 	return 0;
 }
 
+/* A file holding a secret must be private, as msmtp demands of its rc. */
+static FILE *open_private(const char *path, const char *what)
+{
+	FILE *f = fopen(path, "r");
+	struct stat st;
+	char msg[1200];
+
+	if (!f) {
+		snprintf(msg, sizeof(msg), "cannot open %s %s: %s", what, path, strerror(errno));
+		pl_die(EX_CONFIG, "%s", msg);
+		return NULL;
+	}
+	if (fstat(fileno(f), &st) != 0 || (st.st_mode & (S_IRWXG | S_IRWXO))) {
+		fclose(f);
+		pl_die(EX_CONFIG, "%s is readable or writable by group or others; "
+		       "refusing it (chmod 600)", path);
+		return NULL;
+	}
+	return f;
+}
+
+/* password_file: its first line. */
+static int file_password(const char *path, char *out, size_t cap)
+{
+	FILE *f = open_private(path, "password_file");
+	size_t n;
+
+	if (!f)
+		return EX_CONFIG;
+	if (!fgets(out, (int)cap, f))
+		out[0] = '\0';
+	fclose(f);
+	n = strcspn(out, "\r\n");
+	out[n] = '\0';
+	if (n == 0)
+		return pl_die(EX_CONFIG, "password_file %s holds no password", path);
+	return 0;
+}
+
+/* Next whitespace-separated token of a .netrc, quotes not supported (as
+ * in most netrc readers); 0 at the end. */
+static int netrc_token(FILE *f, char *tok, size_t cap)
+{
+	int ch;
+	size_t n = 0;
+
+	while ((ch = fgetc(f)) != EOF && isspace(ch))
+		;
+	if (ch == EOF)
+		return 0;
+	do {
+		if (n + 1 < cap)
+			tok[n++] = (char)ch;
+	} while ((ch = fgetc(f)) != EOF && !isspace(ch));
+	tok[n] = '\0';
+	return 1;
+}
+
+/* ~/.netrc: "machine HOST login USER password PW" (or "default ..."). */
+static int netrc_password(const pl_account_conf *c, char *out, size_t cap)
+{
+	char path[1024], tok[PL_CONF_STR_MAX], machine[PL_CONF_STR_MAX] = "", login[PL_CONF_STR_MAX] = "";
+	char pw[PL_CONF_STR_MAX] = "";
+	const char *home = getenv("HOME");
+	int in_entry = 0, found = 0;
+	FILE *f;
+
+	if (!home || snprintf(path, sizeof(path), "%s/.netrc", home) >= (int)sizeof(path) ||
+	    access(path, F_OK) != 0)
+		return -1;
+	f = open_private(path, "~/.netrc");
+	if (!f)
+		return EX_CONFIG;
+	for (;;) {
+		int more = netrc_token(f, tok, sizeof(tok));
+
+		if (!more || strcmp(tok, "machine") == 0 || strcmp(tok, "default") == 0) {
+			/* close the previous entry */
+			if (in_entry && pw[0] && (!login[0] || strcmp(login, c->user) == 0) &&
+			    (strcmp(machine, "*") == 0 || strcasecmp(machine, c->host) == 0)) {
+				snprintf(out, cap, "%s", pw);
+				found = 1;
+				break;
+			}
+			if (!more)
+				break;
+			in_entry = 1;
+			login[0] = pw[0] = '\0';
+			if (strcmp(tok, "default") == 0)
+				snprintf(machine, sizeof(machine), "*");
+			else if (!netrc_token(f, machine, sizeof(machine)))
+				break;
+		} else if (strcmp(tok, "login") == 0) {
+			if (!netrc_token(f, login, sizeof(login)))
+				break;
+		} else if (strcmp(tok, "password") == 0) {
+			if (!netrc_token(f, pw, sizeof(pw)))
+				break;
+		} else if (strcmp(tok, "macdef") == 0) {
+			int ch, prev = 0;
+
+			/* a macro runs to the next empty line */
+			while ((ch = fgetc(f)) != EOF && !(ch == '\n' && prev == '\n'))
+				prev = ch;
+			in_entry = 0;
+		}
+	}
+	fclose(f);
+	memset(pw, 0, sizeof(pw));
+	return found ? 0 : -1;
+}
+
+/* The password when 'password' is not set: passwordeval, password_file,
+ * password_env, then ~/.netrc. */
+static int password_source(const pl_account_conf *c, char *out, size_t cap)
+{
+	int rc;
+
+	if (c->passwordeval[0])
+		return eval_password(c->passwordeval, out, cap);
+	if (c->password_file[0])
+		return file_password(c->password_file, out, cap);
+	if (c->password_env[0]) {
+		const char *v = getenv(c->password_env);
+
+		if (!v || !v[0])
+			return pl_die(EX_CONFIG, "password_env: environment variable %s is not set",
+				      c->password_env);
+		if (strlen(v) >= cap)
+			return pl_die(EX_CONFIG, "password in %s is too long", c->password_env);
+		memcpy(out, v, strlen(v) + 1);
+		return 0;
+	}
+	rc = netrc_password(c, out, cap);
+	if (rc >= 0)
+		return rc;
+	return pl_die(EX_CONFIG, "%s",
+		      "authentication requested but no password: set 'password', 'passwordeval', "
+		      "'password_file' or 'password_env', or add the host to ~/.netrc");
+}
+
 void pl_cli_ehlo_domain(const pl_account_conf *c, char *out, size_t cap)
 {
 	if (c->domain[0]) {
@@ -105,14 +249,79 @@ int pl_cli_resolve_account(pl_account_conf *c, pl_account *a, char *password, si
 	if (a->auth_mechs && !c->user[0])
 		return pl_die(EX_CONFIG, "%s", "authentication requested but no 'user' configured");
 	if (a->auth_mechs && !c->password[0]) {
-		if (!c->passwordeval[0])
-			return pl_die(EX_CONFIG, "%s",
-				      "authentication requested but no 'password' or 'passwordeval' configured");
-		int rc = eval_password(c->passwordeval, password, pwcap);
+		int rc = password_source(c, password, pwcap);
 
 		if (rc)
 			return rc;
 		a->password = password;
 	}
 	return 0;
+}
+
+int pl_cli_setup(pl_cli *c, const char *conf_path, const char *account,
+		 const pl_account_conf *cli)
+{
+	char err[512];
+	pl_err e;
+	int rc;
+
+	rc = pl_cli_load_config(conf_path, account, &c->conf);
+	if (rc)
+		return rc;
+	pl_conf_merge(&c->conf, cli);
+	rc = pl_cli_resolve_account(&c->conf, &c->acct, c->password, sizeof(c->password));
+	if (rc)
+		return rc;
+	pl_cli_ehlo_domain(&c->conf, c->ehlo, sizeof(c->ehlo));
+	c->acct.ehlo_domain = c->ehlo;
+	if (c->conf.aliases[0]) {
+		e = pl_aliases_load(c->conf.aliases, &c->aliases, err, sizeof(err));
+		if (e)
+			return pl_die(pl_exit_code(e, 0), "%s", err);
+	}
+	return 0;
+}
+
+void pl_cli_cleanup(pl_cli *c)
+{
+	void *(*const volatile wipe)(void *, int, size_t) = memset;
+
+	pl_aliases_free(&c->aliases);
+	/* secrets do not outlive the run, even in a core dump */
+	(void)wipe(c->password, 0, sizeof(c->password));
+	(void)wipe(c->conf.password, 0, sizeof(c->conf.password));
+}
+
+void pl_cli_print_config(const pl_account_conf *c, const char *account, FILE *f)
+{
+	static const char *const auth[] = { "(default: on when 'user' is set)", "off", "on",
+					    "plain", "login" };
+	int implicit = c->tls != 0 && c->tls_starttls == 0;
+	unsigned port = c->port ? c->port : implicit ? 465 : 587;
+	char ehlo[256];
+
+	pl_cli_ehlo_domain(c, ehlo, sizeof(ehlo));
+#define SHOW(k, v) fprintf(f, "%-16s = %s\n", k, v)
+	SHOW("account", account ? account : c->name[0] ? c->name : "(none)");
+	SHOW("host", c->host[0] ? c->host : "(not set)");
+	fprintf(f, "%-16s = %u\n", "port", port);
+	SHOW("tls", c->tls == 0 ? "off" : implicit ? "on (implicit TLS)" : "on (STARTTLS)");
+	SHOW("tls_trust_file", c->tls_trust_file[0] ? c->tls_trust_file : "(system default)");
+	SHOW("tls_certcheck", c->tls_certcheck == 0 ? "off" : "on");
+	SHOW("auth", (unsigned)c->auth < sizeof(auth) / sizeof(auth[0]) ? auth[c->auth] : "?");
+	SHOW("user", c->user);
+	SHOW("password", c->password[0] ? "********" : "");
+	SHOW("passwordeval", c->passwordeval);
+	SHOW("password_file", c->password_file);
+	SHOW("password_env", c->password_env);
+	SHOW("from", c->from);
+	SHOW("domain", ehlo);
+	SHOW("maildomain", c->maildomain);
+	SHOW("set_from_header", c->set_from_header == 1 ? "on" :
+				c->set_from_header == 0 ? "off" : "auto");
+	SHOW("aliases", c->aliases);
+	SHOW("logfile", c->logfile);
+	SHOW("syslog", c->syslog[0] ? c->syslog : "off");
+	fprintf(f, "%-16s = %u\n", "timeout", c->timeout_s ? c->timeout_s : CONFIG_POSTLET_TIMEOUT_S);
+#undef SHOW
 }

@@ -69,6 +69,7 @@ enum conf_kind {
 	K_TIMEOUT,    /* "off" or 1..CONF_TIMEOUT_MAX seconds */
 	K_AUTH,       /* on/off/plain/login; other msmtp methods refused */
 	K_FROMHDR,    /* set_from_header: on/off/auto -> 1/0/-1 */
+	K_SYSLOG,     /* on/off/LOG_<facility> -> "off" or facility name */
 	K_PROTOCOL,   /* only "smtp" accepted, then ignored */
 	K_OFF_ONLY,   /* msmtp boolean we accept only when "off", then ignore */
 	K_IGNORE,     /* known msmtp key, safe to ignore: accepted, no effect */
@@ -119,6 +120,10 @@ static const struct conf_key conf_keys[] = {
 	FIELD_STR("logfile", K_PATH, logfile),
 	FIELD_INT("timeout", K_TIMEOUT, timeout_s),
 	FIELD_INT("set_from_header", K_FROMHDR, set_from_header),
+	FIELD_STR("aliases", K_PATH, aliases),
+	FIELD_STR("syslog", K_SYSLOG, syslog),
+	FIELD_STR("password_file", K_PATH, password_file),
+	FIELD_STR("password_env", K_STR, password_env),
 
 	/* --- accepted with restrictions -------------------------------- */
 	/* Only SMTP is implemented; "lmtp" would talk the wrong protocol. */
@@ -129,7 +134,6 @@ static const struct conf_key conf_keys[] = {
 		"'undisclosed_recipients on' is not supported yet"),
 
 	/* --- ignored (safe: only logging, DSN requests, headers) ------- */
-	NOFIELD("syslog", K_IGNORE, "logging only"),
 	NOFIELD("logfile_time_format", K_IGNORE, "logging only"),
 	NOFIELD("tls_priorities", K_IGNORE, "TLS library defaults are used"),
 	NOFIELD("tls_min_dh_prime_bits", K_IGNORE, "deprecated in msmtp"),
@@ -139,7 +143,6 @@ static const struct conf_key conf_keys[] = {
 	NOFIELD("add_missing_from_header", K_IGNORE, "obsolete msmtp key"),
 	NOFIELD("add_missing_date_header", K_IGNORE, "header handling"),
 	NOFIELD("remove_bcc_headers", K_IGNORE, "header handling"),
-	NOFIELD("aliases", K_IGNORE, "no alias expansion"),
 	NOFIELD("source_ip", K_IGNORE, "default source address is used"),
 	NOFIELD("ntlmdomain", K_IGNORE, "only used by NTLM, which is refused"),
 
@@ -279,6 +282,29 @@ static pl_err conf_parse_auth(const char *v, enum pl_conf_auth *out,
 			 "(expected on, off, plain or login)", v);
 }
 
+/* syslog facilities msmtp accepts; "on" means LOG_USER, as in msmtp. */
+static const char *const conf_syslog_facilities[] = {
+	"LOG_USER", "LOG_MAIL", "LOG_LOCAL0", "LOG_LOCAL1", "LOG_LOCAL2", "LOG_LOCAL3",
+	"LOG_LOCAL4", "LOG_LOCAL5", "LOG_LOCAL6", "LOG_LOCAL7",
+};
+
+static pl_err conf_parse_syslog(char *dst, size_t size, const char *v, char *err,
+				size_t errlen)
+{
+	int b = conf_parse_bool(v);
+
+	if (b >= 0)
+		return conf_copy(dst, size, b ? "LOG_USER" : "off", "syslog", err, errlen);
+	for (size_t i = 0; i < sizeof(conf_syslog_facilities) / sizeof(conf_syslog_facilities[0]);
+	     i++)
+		if (strcasecmp(v, conf_syslog_facilities[i]) == 0 ||
+		    strcasecmp(v, conf_syslog_facilities[i] + 4) == 0)
+			return conf_copy(dst, size, conf_syslog_facilities[i], "syslog", err, errlen);
+	return conf_fail(err, errlen,
+			 "invalid value '%." CONF_ECHO_MAX "s' for 'syslog' "
+			 "(expected on, off, LOG_USER, LOG_MAIL or LOG_LOCAL0..7)", v);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Public: clear / set / merge                                              */
 
@@ -365,6 +391,8 @@ pl_err pl_conf_set(pl_account_conf *a, const char *key, const char *value,
 					 value);
 		a->set_from_header = b;
 		return PL_OK;
+	case K_SYSLOG:
+		return conf_parse_syslog((char *)(base + k->off), k->size, value, err, errlen);
 	case K_PROTOCOL:
 		if (strcmp(value, "smtp") == 0)
 			return PL_OK;
@@ -416,6 +444,10 @@ void pl_conf_merge(pl_account_conf *base, const pl_account_conf *top)
 	MERGE_STR(logfile);
 	MERGE_NUM(timeout_s);
 	MERGE_TRI(set_from_header);
+	MERGE_STR(aliases);
+	MERGE_STR(syslog);
+	MERGE_STR(password_file);
+	MERGE_STR(password_env);
 #undef MERGE_STR
 #undef MERGE_TRI
 #undef MERGE_NUM

@@ -49,6 +49,11 @@ typedef struct pl_account_conf {
 	char logfile[PL_CONF_PATH_MAX];
 	unsigned timeout_s;                  /* 0 = not set */
 	int set_from_header;                 /* -1 unset, 0 off, 1 on (auto=-1) */
+	/* sendmail drop-in (issue 5) */
+	char aliases[PL_CONF_PATH_MAX];      /* msmtp or /etc/aliases format */
+	char syslog[PL_CONF_NAME_MAX];       /* "" unset, "off", or LOG_<FACILITY> */
+	char password_file[PL_CONF_PATH_MAX];/* first line is the password */
+	char password_env[PL_CONF_NAME_MAX]; /* environment variable with the password */
 } pl_account_conf;
 
 /* Reset every field to "not set" (strings empty, tri-states -1, numbers 0). */

@@ -2,10 +2,15 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <syslog.h>
 #include <sysexits.h>
 #include <time.h>
 
+#include "cli.h"
+#include "compose.h"
 #include "exitcode.h"
 
 struct reader_ctx {
@@ -56,31 +61,68 @@ static void report_failure(const pl_session *s, pl_err e)
 		fprintf(stderr, "postlet: TLS was required; no credentials or mail were sent\n");
 }
 
-static void log_line(const pl_account_conf *c, const char *from, const pl_addr_list *rcpts,
-		     pl_err e, int code)
+static int facility(const char *name)
 {
-	FILE *f;
-	time_t t = time(NULL);
-	struct tm tm;
-	char when[32];
-	size_t i;
+	static const struct {
+		const char *name;
+		int value;
+	} map[] = {
+		{ "LOG_USER", LOG_USER },     { "LOG_MAIL", LOG_MAIL },
+		{ "LOG_LOCAL0", LOG_LOCAL0 }, { "LOG_LOCAL1", LOG_LOCAL1 },
+		{ "LOG_LOCAL2", LOG_LOCAL2 }, { "LOG_LOCAL3", LOG_LOCAL3 },
+		{ "LOG_LOCAL4", LOG_LOCAL4 }, { "LOG_LOCAL5", LOG_LOCAL5 },
+		{ "LOG_LOCAL6", LOG_LOCAL6 }, { "LOG_LOCAL7", LOG_LOCAL7 },
+	};
 
-	if (!c->logfile[0])
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcasecmp(name, map[i].name) == 0)
+			return map[i].value;
+	return LOG_USER;
+}
+
+/* One line per message, to the logfile and/or syslog: who, to whom, how
+ * big, what the server said, how long it took, the exit code. */
+static void log_line(const pl_account_conf *c, const char *from, const pl_addr_list *rcpts,
+		     size_t size, pl_err e, int code, long ms)
+{
+	char *line = NULL;
+	size_t len = 0, i;
+	FILE *m;
+
+	if (!c->logfile[0] && (!c->syslog[0] || strcmp(c->syslog, "off") == 0))
 		return;
-	f = strcmp(c->logfile, "-") == 0 ? stdout : fopen(c->logfile, "a");
-	if (!f) {
-		fprintf(stderr, "postlet: cannot open log file %s: %s\n", c->logfile, strerror(errno));
+	m = open_memstream(&line, &len);
+	if (!m)
 		return;
-	}
-	localtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%b %d %H:%M:%S", &tm);
-	fprintf(f, "%s host=%s from=%s recipients=", when, c->host, from);
+	fprintf(m, "host=%s from=%s recipients=", c->host, from);
 	for (i = 0; i < rcpts->n; i++)
-		fprintf(f, "%s%s", i ? "," : "", rcpts->addr[i]);
-	fprintf(f, " smtpstatus=%d exitcode=%d%s%s\n", code, pl_exit_code(e, code),
-		e ? " error=" : "", e ? pl_strerror(e) : "");
-	if (f != stdout)
-		fclose(f);
+		fprintf(m, "%s%s", i ? "," : "", rcpts->addr[i]);
+	fprintf(m, " size=%zu smtpstatus=%d time=%ldms exitcode=%d%s%s", size, code, ms,
+		pl_exit_code(e, code), e ? " error=" : "", e ? pl_strerror(e) : "");
+	fclose(m);
+	if (c->logfile[0]) {
+		FILE *f = strcmp(c->logfile, "-") == 0 ? stdout : fopen(c->logfile, "a");
+		time_t t = time(NULL);
+		struct tm tm;
+		char when[32];
+
+		if (f) {
+			localtime_r(&t, &tm);
+			strftime(when, sizeof(when), "%b %d %H:%M:%S", &tm);
+			fprintf(f, "%s %s\n", when, line);
+			if (f != stdout)
+				fclose(f);
+		} else {
+			fprintf(stderr, "postlet: cannot open log file %s: %s\n", c->logfile,
+				strerror(errno));
+		}
+	}
+	if (c->syslog[0] && strcmp(c->syslog, "off") != 0) {
+		openlog("postlet", LOG_PID, facility(c->syslog));
+		syslog(e ? LOG_ERR : LOG_INFO, "%s", line);
+		closelog();
+	}
+	free(line);
 }
 
 int pl_deliver(const pl_account_conf *conf, const pl_account *acct, const char *from,
@@ -89,6 +131,7 @@ int pl_deliver(const pl_account_conf *conf, const pl_account *acct, const char *
 	static pl_session session; /* ~5 KiB of buffers: keep them off the stack */
 	struct reader_ctx reader;
 	pl_message msg;
+	struct timespec t0, t1;
 	pl_err e;
 
 	reader.m = m;
@@ -101,13 +144,16 @@ int pl_deliver(const pl_account_conf *conf, const pl_account *acct, const char *
 	msg.read = read_message;
 	msg.read_ctx = &reader;
 	session.trace = verbose ? trace_stderr : NULL;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	e = pl_session_send(&session, acct, &msg);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (verbose)
 		fprintf(stderr, "postlet: %u round trips, %lu bytes sent, %lu received%s%s\n",
 			session.link.waits, session.link.bytes_out, session.link.bytes_in,
 			session.tls_info[0] ? ", " : "", session.tls_info);
-	log_line(conf, from, rcpts, e,
-		 e ? pl_smtp_error_info(&session.smtp)->code : session.smtp.last_code);
+	log_line(conf, from, rcpts, m->len, e,
+		 e ? pl_smtp_error_info(&session.smtp)->code : session.smtp.last_code,
+		 (long)(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
 	if (e) {
 		report_failure(&session, e);
 		return pl_exit_code(e, pl_smtp_error_info(&session.smtp)->code);
@@ -128,4 +174,21 @@ int pl_deliver(const pl_account_conf *conf, const pl_account *acct, const char *
 		return worst / 100 == 4 ? EX_TEMPFAIL : EX_NOUSER;
 	}
 	return EX_OK;
+}
+
+int pl_cli_submit(pl_cli *c, const char *from, pl_addr_list *rcpts, pl_msg *m)
+{
+	int rc = pl_compose_rcpts(&c->conf, &c->aliases, rcpts);
+
+	if (rc)
+		return rc;
+	if (rcpts->n == 0)
+		return pl_die(EX_USAGE, "%s", "no recipients given");
+	rc = pl_compose_message(&c->conf, &c->aliases, m, from, c->fullname);
+	if (rc)
+		return rc;
+	rc = pl_deliver(&c->conf, &c->acct, from, rcpts, m, c->verbose);
+	/* QUEUE HOOK: on EX_TEMPFAIL the queue (agent/cli/queue_cli.c) keeps
+	 * the composed message for a later -q run. */
+	return rc;
 }

@@ -1,15 +1,20 @@
 /*
  * postlet front end: a sendmail-compatible command line over the session
- * driver.  Reads the message, works out the envelope, sends, and maps the
- * outcome to one exit code and one line on stderr.
+ * driver.  The name it is called by picks the personality (sendmail,
+ * mailq, newaliases, postlet); flags pick the mode (-bm send one message,
+ * -bs speak SMTP, -bp list the queue, -q flush it, `postlet alert` compose
+ * one).  Everything ends in one exit code from agent/cli/exitcode.c and at
+ * most one line on stderr per problem.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sysexits.h>
 
 #include "account.h"
+#include "cli.h"
 #include "compose.h"
 #include "conf.h"
 #include "deliver.h"
@@ -21,30 +26,50 @@
 #ifndef POSTLET_VERSION
 #define POSTLET_VERSION "0.1.0"
 #endif
-#define MESSAGE_MAX ((size_t)64 * 1024 * 1024)
+
+enum mode {
+	MODE_SEND,      /* -bm: read one message, send it */
+	MODE_SMTP,      /* -bs */
+	MODE_QUEUE_LIST,/* -bp, mailq */
+	MODE_QUEUE_RUN, /* -q */
+	MODE_ALIASES,   /* -bi, newaliases */
+	MODE_ALERT,     /* postlet alert */
+};
 
 struct options {
+	enum mode mode;
 	const char *conf_path;
 	const char *account;
 	const char *from;
 	const char *fullname;
+	const char *queue_arg;  /* what followed -q ("", "R...", "S...", "30m") */
 	int read_rcpts;       /* -t */
 	int ignore_dots;      /* -i, -oi */
 	int verbose;
+	int pretend;          /* -P, --pretend */
 	pl_account_conf cli;  /* --key=value settings */
 	char **rcpts;
 	int nrcpt;
+	/* alert */
+	pl_addr_list alert_to;
+	const char *subject;
+	enum pl_priority priority;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: postlet [-C file] [-a account] [-f from] [-F name] [-t] [-i] [-v]\n"
+		"Usage: postlet [-C file] [-a account] [-f from] [-F name] [-t] [-i] [-v] [-P]\n"
 		"               [--key=value ...] [--] recipient...\n"
+		"       postlet -bs | -bp | -q      (SMTP on stdin/stdout, list or flush the queue)\n"
+		"       postlet alert --to ADDR --subject TEXT [--priority high|normal|low] < body\n"
 		"Reads a message on standard input and submits it over SMTP.\n"
+		"Also: -r from, -bm, -B8BITMIME|-B7BIT, -oi, -o*, -O opt=val, -L tag, -A c|m,\n"
+		"-G, -h N, -m, -n, -U (accepted, ignored).  Called as mailq: -bp; as newaliases: -bi.\n"
 		"Every configuration key is also an option: --host=H --port=N --tls=on|off\n"
 		"--tls-starttls=on|off --tls-trust-file=F --auth=on|off|plain|login --user=U\n"
-		"--password=P --passwordeval=CMD --from=A --domain=D --timeout=S\n");
+		"--password=P --passwordeval=CMD --password-file=F --password-env=VAR --from=A\n"
+		"--domain=D --maildomain=D --aliases=F --logfile=F --syslog=on|off|LOG_x --timeout=S\n");
 }
 
 /* "--tls-trust-file=x" -> pl_conf_set(cli, "tls_trust_file", "x") */
@@ -74,11 +99,49 @@ static const char *flag_value(int argc, char **argv, int *i, const char *glued)
 	return NULL;
 }
 
-static int parse_args(int argc, char **argv, struct options *o)
+/* `postlet alert` options: --to, --subject, --priority (each "--x=v" or
+ * "--x v").  1 if a was one of them, 0 if not, or a sysexits code. */
+static int alert_option(struct options *o, int argc, char **argv, int *i)
+{
+	static const char *const names[] = { "--to", "--subject", "--priority" };
+	const char *a = argv[*i], *v = NULL;
+	size_t k, n;
+
+	for (k = 0; k < 3; k++) {
+		n = strlen(names[k]);
+		if (strncmp(a, names[k], n) == 0 && (a[n] == '=' || a[n] == '\0'))
+			break;
+	}
+	if (k == 3)
+		return 0;
+	if (a[n] == '=')
+		v = a + n + 1;
+	else if (*i + 1 < argc)
+		v = argv[++*i];
+	if (!v)
+		return pl_die(EX_USAGE, "option %s needs a value", names[k]);
+	if (k == 0) {
+		if (pl_addr_parse_list(v, &o->alert_to) != PL_OK)
+			return pl_die(EX_DATAERR, "invalid address in --to: %s", v);
+	} else if (k == 1) {
+		o->subject = v;
+	} else if (strcasecmp(v, "high") == 0 || strcasecmp(v, "urgent") == 0) {
+		o->priority = PL_PRIO_HIGH;
+	} else if (strcasecmp(v, "normal") == 0) {
+		o->priority = PL_PRIO_NORMAL;
+	} else if (strcasecmp(v, "low") == 0) {
+		o->priority = PL_PRIO_LOW;
+	} else {
+		return pl_die(EX_USAGE, "--priority %s: expected high, normal or low", v);
+	}
+	return 1;
+}
+
+static int parse_args(int argc, char **argv, int first, struct options *o)
 {
 	int i;
 
-	for (i = 1; i < argc; i++) {
+	for (i = first; i < argc; i++) {
 		const char *a = argv[i], *v;
 
 		if (a[0] != '-' || a[1] == '\0')
@@ -98,6 +161,17 @@ static int parse_args(int argc, char **argv, struct options *o)
 				printf("postlet %s\n", POSTLET_VERSION);
 				exit(EX_OK);
 			}
+			if (strcmp(a, "--pretend") == 0) {
+				o->pretend = 1;
+				continue;
+			}
+			if (o->mode == MODE_ALERT) {
+				rc = alert_option(o, argc, argv, &i);
+				if (rc == 1)
+					continue;
+				if (rc)
+					return rc;
+			}
 			rc = long_option(o, a + 2);
 			if (rc)
 				return rc;
@@ -115,25 +189,52 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->ignore_dots = 1;
 			continue;
 		case 'v':
+			if (a[2])
+				goto unknown;
 			o->verbose = 1;
 			continue;
+		case 'P':
+			if (a[2])
+				goto unknown;
+			o->pretend = 1;
+			continue;
 		case 'o':
-			/* -oi as -i; other -oX are sendmail options with no meaning here */
+			/* -oi as -i; other -oX (-oem, -oee, -odi, -odb, -om, ...) are
+			 * sendmail options with no meaning for a relay client */
 			if (strcmp(a, "-oi") == 0 || strcmp(a, "-oitrue") == 0)
 				o->ignore_dots = 1;
 			continue;
 		case 'b':
 			if (strcmp(a, "-bm") == 0)
-				continue;
-			goto unknown;
+				o->mode = MODE_SEND;
+			else if (strcmp(a, "-bs") == 0)
+				o->mode = MODE_SMTP;
+			else if (strcmp(a, "-bp") == 0)
+				o->mode = MODE_QUEUE_LIST;
+			else if (strcmp(a, "-bi") == 0)
+				o->mode = MODE_ALIASES;
+			else
+				goto unknown;
+			continue;
+		case 'q':
+			/* -q, -q30m, -qR<site>, -qS<sender>, -qI<id>: all flush here */
+			o->mode = MODE_QUEUE_RUN;
+			o->queue_arg = a + 2;
+			continue;
 		case 'B':
 			/* body type: 8-bit bodies are declared from the content itself */
 			if (strcmp(a, "-B8BITMIME") == 0 || strcmp(a, "-B7BIT") == 0)
 				continue;
+			if (strcmp(a, "-B") == 0 && i + 1 < argc &&
+			    (strcmp(argv[i + 1], "8BITMIME") == 0 || strcmp(argv[i + 1], "7BIT") == 0)) {
+				i++;
+				continue;
+			}
 			goto unknown;
 		case 'G':
 		case 'n':
 		case 'U':
+		case 'm':
 			/* accepted and ignored, as sendmail callers pass them */
 			if (a[2])
 				goto unknown;
@@ -174,32 +275,28 @@ unknown:
 	return 0;
 }
 
-static int run(struct options *o)
+/* QUEUE HOOK: -bp/mailq and -q dispatch here, before any account is
+ * resolved (listing needs none; a flush calls pl_cli_setup itself); the
+ * queue (agent/cli/queue_cli.c) provides the listing and the flush. */
+static int queue_command(struct options *o, pl_cli *c)
 {
-	pl_account_conf conf;
-	pl_account acct;
-	pl_msg m;
+	(void)c;
+	(void)o;
+	return pl_die(EX_UNAVAILABLE, "%s", "this build has no mail queue: nothing to list or flush");
+}
+
+static int send_mode(struct options *o, pl_cli *c)
+{
+	char from[CONFIG_POSTLET_ADDR_MAX + 1];
 	pl_addr_list rcpts = { 0 };
-	char password[PL_CONF_STR_MAX], domain[256];
-	const char *from;
+	pl_msg m;
 	pl_err e = PL_OK;
 	int rc, i;
 
-	memset(&acct, 0, sizeof(acct));
-	rc = pl_cli_load_config(o->conf_path, o->account, &conf);
+	rc = pl_compose_sender(&c->conf, o->from, from, sizeof(from));
 	if (rc)
 		return rc;
-	pl_conf_merge(&conf, &o->cli);
-	rc = pl_cli_resolve_account(&conf, &acct, password, sizeof(password));
-	if (rc)
-		return rc;
-	from = o->from ? o->from : conf.from;
-	if (!from[0])
-		return pl_die(EX_USAGE, "%s", "no envelope sender: set 'from' or use -f");
-	pl_cli_ehlo_domain(&conf, domain, sizeof(domain));
-	acct.ehlo_domain = domain;
-
-	e = pl_msg_read(stdin, o->ignore_dots, MESSAGE_MAX, &m);
+	e = pl_msg_read(stdin, o->ignore_dots, PL_CLI_MESSAGE_MAX, &m);
 	if (e) {
 		pl_msg_free(&m);
 		return pl_die(pl_exit_code(e, 0), "cannot read the message: %s",
@@ -217,30 +314,111 @@ static int run(struct options *o)
 		rc = pl_die(EX_USAGE, "%s", "no recipients given");
 		goto out;
 	}
-	/* Bcc never travels, with or without -t (msmtp's remove_bcc_headers) */
-	pl_msg_remove_header(&m, "Bcc");
-	rc = pl_compose_missing_headers(&m, from, o->fullname);
-	if (rc)
-		goto out;
-	rc = pl_deliver(&conf, &acct, from, &rcpts, &m, o->verbose);
+	rc = pl_cli_submit(c, from, &rcpts, &m);
 out:
-	memset(password, 0, sizeof(password));
 	pl_addr_list_free(&rcpts);
 	pl_msg_free(&m);
 	return rc;
 }
 
+static int alert_mode(struct options *o, pl_cli *c)
+{
+	char from[CONFIG_POSTLET_ADDR_MAX + 1];
+	pl_msg body, m;
+	pl_err e;
+	int rc;
+
+	if (o->alert_to.n == 0 || !o->subject)
+		return pl_die(EX_USAGE, "%s", "alert needs --to ADDR and --subject TEXT");
+	if (o->nrcpt)
+		return pl_die(EX_USAGE, "unexpected argument %s (recipients go in --to)", o->rcpts[0]);
+	rc = pl_compose_sender(&c->conf, o->from, from, sizeof(from));
+	if (rc)
+		return rc;
+	e = pl_msg_read(stdin, 1, PL_CLI_MESSAGE_MAX, &body);
+	if (e) {
+		pl_msg_free(&body);
+		return pl_die(pl_exit_code(e, 0), "cannot read the body: %s",
+			      e == PL_E_LIMIT ? "larger than 64 MiB" : strerror(errno));
+	}
+	rc = pl_compose_alert(&c->conf, from, &o->alert_to, o->subject, o->priority, body.data,
+			      body.len, &m);
+	pl_msg_free(&body);
+	if (rc)
+		return rc;
+	rc = pl_cli_submit(c, from, &o->alert_to, &m);
+	pl_msg_free(&m);
+	return rc;
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
+
 int main(int argc, char **argv)
 {
+	static pl_cli cli;
 	struct options o;
-	int rc;
+	const char *me = argc > 0 ? base_name(argv[0]) : "postlet";
+	int rc, first = 1;
 
 	memset(&o, 0, sizeof(o));
 	pl_conf_clear(&o.cli);
-	rc = parse_args(argc, argv, &o);
+	/* personality by name, as sendmail, Postfix and msmtp do */
+	if (strcmp(me, "mailq") == 0)
+		o.mode = MODE_QUEUE_LIST;
+	else if (strcmp(me, "newaliases") == 0)
+		o.mode = MODE_ALIASES;
+	else if (argc > 1 && strcmp(argv[1], "alert") == 0) {
+		o.mode = MODE_ALERT;
+		first = 2;
+	}
+	rc = parse_args(argc, argv, first, &o);
 	if (rc)
-		return rc;
+		goto out;
 	if (o.verbose)
 		pl_port_set_log_level(PL_LOG_INFO);
-	return run(&o);
+	if (o.mode == MODE_ALIASES) {
+		/* nothing is compiled: the aliases file is read at each send */
+		fprintf(stderr, "postlet: newaliases: nothing to do; the 'aliases' file is read "
+				"as it is at each send\n");
+		rc = EX_OK;
+		goto out;
+	}
+	if (o.pretend) {
+		rc = pl_cli_load_config(o.conf_path, o.account, &cli.conf);
+		if (rc)
+			goto out;
+		pl_conf_merge(&cli.conf, &o.cli);
+		pl_cli_print_config(&cli.conf, o.account, stdout);
+		rc = EX_OK;
+		goto cleanup;
+	}
+	if (o.mode == MODE_QUEUE_LIST || o.mode == MODE_QUEUE_RUN) {
+		rc = queue_command(&o, &cli);
+		goto cleanup;
+	}
+	rc = pl_cli_setup(&cli, o.conf_path, o.account, &o.cli);
+	if (rc)
+		goto cleanup;
+	cli.fullname = o.fullname;
+	cli.verbose = o.verbose;
+	switch (o.mode) {
+	case MODE_SMTP:
+		rc = pl_cli_serve_smtp(&cli, stdin, stdout);
+		break;
+	case MODE_ALERT:
+		rc = alert_mode(&o, &cli);
+		break;
+	default:
+		rc = send_mode(&o, &cli);
+	}
+cleanup:
+	pl_cli_cleanup(&cli);
+out:
+	pl_addr_list_free(&o.alert_to);
+	return rc;
 }

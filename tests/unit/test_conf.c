@@ -435,8 +435,6 @@ static void test_ignored_keys(void **state)
 {
 	static const char rc[] =
 		"defaults\n"
-		"syslog LOG_MAIL\n"
-		"aliases /etc/aliases\n"
 		"dsn_notify off\n"
 		"remove_bcc_headers on\n"
 		"undisclosed_recipients off\n"
@@ -702,9 +700,7 @@ static void test_set_each_kind(void **state)
 	assert_int_equal(pl_conf_set(&a, "set_from_header", "maybe", err,
 				     sizeof(err)), PL_E_CONFIG);
 
-	/* ignored, unknown, structural keys */
-	assert_int_equal(pl_conf_set(&a, "syslog", "LOG_MAIL", err,
-				     sizeof(err)), PL_OK);
+	/* unknown, structural keys */
 	assert_int_equal(pl_conf_set(&a, "colour", "red", err, sizeof(err)),
 			 PL_E_CONFIG);
 	assert_string_equal(err, "unknown key 'colour'");
@@ -834,6 +830,54 @@ static void test_small_err_buffer(void **state)
 			 PL_E_CONFIG);
 }
 
+/* The sendmail drop-in keys: aliases, syslog, password_file, password_env. */
+static void test_dropin_keys(void **state)
+{
+	static const char rc[] =
+		"defaults\n"
+		"syslog LOG_MAIL\n"
+		"aliases ~/aliases\n"
+		"password_file ~/.pw\n"
+		"account x\n"
+		"host h.example\n"
+		"password_env SMTP_PW\n"
+		"account y : x\n"
+		"syslog\n";
+	pl_account_conf a, top;
+	char err[256] = "";
+	char path[64];
+
+	(void)state;
+	assert_int_equal(load_str(rc, 0600, "x", &a, err, sizeof(err), path), PL_OK);
+	assert_string_equal(a.syslog, "LOG_MAIL");
+	assert_string_equal(a.aliases, TEST_HOME "/aliases");
+	assert_string_equal(a.password_file, TEST_HOME "/.pw");
+	assert_string_equal(a.password_env, "SMTP_PW");
+	/* an empty boolean means on, and on means LOG_USER as in msmtp */
+	assert_int_equal(load_str(rc, 0600, "y", &a, err, sizeof(err), path), PL_OK);
+	assert_string_equal(a.syslog, "LOG_USER");
+	assert_string_equal(a.password_env, "SMTP_PW");
+
+	assert_int_equal(pl_conf_set(&a, "syslog", "off", err, sizeof(err)), PL_OK);
+	assert_string_equal(a.syslog, "off");
+	assert_int_equal(pl_conf_set(&a, "syslog", "local3", err, sizeof(err)), PL_OK);
+	assert_string_equal(a.syslog, "LOG_LOCAL3");
+	assert_int_equal(pl_conf_set(&a, "syslog", "LOG_KERN", err, sizeof(err)),
+			 PL_E_CONFIG);
+	assert_contains(err, "invalid value 'LOG_KERN' for 'syslog'");
+	assert_string_equal(a.syslog, "LOG_LOCAL3");
+
+	/* the command line overlays each of them */
+	pl_conf_clear(&top);
+	assert_int_equal(pl_conf_set(&top, "aliases", "/etc/aliases", err, sizeof(err)), PL_OK);
+	assert_int_equal(pl_conf_set(&top, "password_env", "OTHER", err, sizeof(err)), PL_OK);
+	pl_conf_merge(&a, &top);
+	assert_string_equal(a.aliases, "/etc/aliases");
+	assert_string_equal(a.password_env, "OTHER");
+	assert_string_equal(a.syslog, "LOG_LOCAL3");
+	assert_string_equal(a.password_file, TEST_HOME "/.pw");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -853,6 +897,7 @@ int main(void)
 		cmocka_unit_test(test_unsupported_auth),
 		cmocka_unit_test(test_refused_keys),
 		cmocka_unit_test(test_ignored_keys),
+		cmocka_unit_test(test_dropin_keys),
 		cmocka_unit_test(test_permissions),
 		cmocka_unit_test(test_dev_null),
 		cmocka_unit_test(test_missing_file),
