@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Debian packages the real-caller suite drives: mailx, git send-email, mutt,
+# Debian packages the real-caller suite drives: mailx, git send-email (with
+# Mail::Address, which git-email only recommends), mutt,
 # PHP's mail(), swaks (for -bs) and cron.  Installed as root through apt-get;
 # retried while another apt/dpkg run holds the lock.
 set -u
-pkgs=(bsd-mailx git git-email mutt php-cli swaks cron)
+pkgs=(bsd-mailx git git-email libmailtools-perl mutt php-cli swaks cron)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
