@@ -22,9 +22,10 @@
 
 /* Base64 line length for bodies (RFC 2045: at most 76). */
 #define B64_LINE_IN 57
-/* Bytes of UTF-8 per encoded word: 60 base64 characters + 12 of
- * "=?UTF-8?B?" and "?=" stay within RFC 2047's 75. */
-#define WORD_IN 45
+/* Bytes of UTF-8 per encoded word: 52 base64 characters + 12 of
+ * "=?UTF-8?B?" and "?=" make 64, so even "Subject: " and the first word
+ * stay within a 78-character line (RFC 2047 allows 75 per word). */
+#define WORD_IN 39
 
 static const char *qualify_domain(const pl_account_conf *c)
 {
@@ -62,7 +63,9 @@ int pl_compose_sender(const pl_account_conf *c, const char *opt, char *out, size
 	}
 	if (pl_addr_parse_list(src, &l) != PL_OK || l.n != 1) {
 		pl_addr_list_free(&l);
-		return pl_die(EX_DATAERR, "invalid envelope sender '%s'", src);
+		/* never echo a control character back to the terminal or log */
+		return pl_die(EX_DATAERR, "invalid envelope sender '%s' (one address, no control "
+			      "characters)", pl_hdr_value_ok(src) ? src : "?");
 	}
 	q = pl_compose_qualify(c, l.addr[0]);
 	pl_addr_list_free(&l);
@@ -326,6 +329,16 @@ int pl_compose_message(const pl_account_conf *c, const pl_aliases *al, pl_msg *m
 	if (pl_msg_check_header(m))
 		return pl_die(EX_DATAERR, "%s",
 			      "the message header holds a NUL byte or a bare CR; nothing was sent");
+	/* numbered as the caller wrote it, before any header changes */
+	line = pl_msg_long_body_line(m);
+	if (line) {
+		char n[32];
+
+		snprintf(n, sizeof(n), "%zu", line);
+		return pl_die(EX_DATAERR,
+			      "line %s of the message is longer than 998 octets (RFC 5322); "
+			      "send it encoded (quoted-printable or base64)", n);
+	}
 	/* Bcc never travels, with or without -t (msmtp's remove_bcc_headers) */
 	pl_msg_remove_header(m, "Bcc");
 	for (i = 0; i < 2; i++) {
@@ -350,15 +363,6 @@ int pl_compose_message(const pl_account_conf *c, const pl_aliases *al, pl_msg *m
 			      "a header line is longer than 998 octets and has no space to fold at");
 	if (e)
 		return pl_die(EX_OSERR, "%s", "out of memory");
-	line = pl_msg_long_body_line(m);
-	if (line) {
-		char n[32];
-
-		snprintf(n, sizeof(n), "%zu", line);
-		return pl_die(EX_DATAERR,
-			      "line %s of the message is longer than 998 octets (RFC 5322); "
-			      "send it encoded (quoted-printable or base64)", n);
-	}
 	return 0;
 }
 

@@ -441,6 +441,237 @@ static void test_addr_list_add(void **state)
 	assert_null(l.addr);
 }
 
+/* ---- RFC 5322 scanner: spans, routes, control characters ------------------ */
+
+struct span_log {
+	char text[512];
+};
+
+static pl_err log_span(void *ctx, const char *addr, size_t len, size_t start, size_t end)
+{
+	struct span_log *l = ctx;
+	size_t o = strlen(l->text);
+
+	snprintf(l->text + o, sizeof(l->text) - o, "[%.*s@%zu-%zu]", (int)len, addr, start, end);
+	return PL_OK;
+}
+
+static void scan_eq(const char *v, const char *exp)
+{
+	struct span_log l = { "" };
+
+	assert_int_equal(pl_addr_scan(v, log_span, &l), PL_OK);
+	assert_string_equal(l.text, exp);
+}
+
+static void test_addr_scan_spans(void **state)
+{
+	(void)state;
+	/* the span covers what a rewrite replaces: inside <>, or the bare text */
+	scan_eq("Name <a@x>, b@y (c)", "[a@x@6-9][b@y@12-15]");
+	scan_eq("root", "[root@0-4]");
+	scan_eq("  \"q u\"@x ", "[\"q u\"@x@2-9]");
+	/* obsolete route dropped, its address kept */
+	scan_eq("<@relay.a,@relay.b:user@x>", "[user@x@19-25]");
+	/* groups, including the empty one */
+	scan_eq("undisclosed-recipients:;", "");
+	scan_eq("team: a@x, b@y;, c@z", "[a@x@6-9][b@y@11-14][c@z@17-20]");
+	/* an empty angle address is no address */
+	scan_eq("<>", "");
+}
+
+static void test_addr_control_chars(void **state)
+{
+	(void)state;
+	/* a CR or LF inside an address would start a new SMTP command */
+	parse_bad("a@x\r\nRCPT TO:<evil@y>");
+	parse_bad("a@x\nb@y");
+	parse_bad("Name <a@x\r>");
+	parse_bad("\"quoted\rcr\"@x");
+	parse_bad("\"escaped\\\ncr\"@x");
+	parse_bad("a\x01@x");
+	parse_bad("a@x\x7f");
+	/* inside a comment too: it is still part of the header value */
+	parse_bad("a@x (new\nline)");
+	/* tab is white space, not a control character */
+	{
+		static const char *const a[] = { "a@x" };
+
+		parse_ok("\tName\t<a@x>", a, 1);
+	}
+}
+
+static void test_check_header(void **state)
+{
+	pl_msg m;
+
+	(void)state;
+	assert_int_equal(READ("To: a\r\nSubject: ok\r\n\r\nbody\rbare CR in the body is fine\n", 0,
+			      &m), PL_OK);
+	assert_int_equal(pl_msg_check_header(&m), PL_OK);
+	pl_msg_free(&m);
+	/* a bare CR in a header would become a line break on the wire */
+	assert_int_equal(READ("To: a\rBcc: evil@x\nSubject: s\n\nb\n", 0, &m), PL_OK);
+	assert_int_equal(pl_msg_check_header(&m), PL_E_MESSAGE);
+	pl_msg_free(&m);
+	assert_int_equal(read_mem("To: a\0b\nS: s\n\nb\n", 16, 0, 1 << 20, &m), PL_OK);
+	assert_true(m.header_len > 0);
+	assert_int_equal(pl_msg_check_header(&m), PL_E_MESSAGE);
+	pl_msg_free(&m);
+	assert_true(pl_hdr_value_ok("plain\tvalue"));
+	assert_false(pl_hdr_value_ok("two\nlines"));
+	assert_false(pl_hdr_value_ok("cr\r"));
+}
+
+/* ---- folding and line lengths ------------------------------------------------ */
+
+static void test_fold(void **state)
+{
+	char v[1200], *f;
+	size_t i;
+
+	(void)state;
+	f = pl_hdr_fold("To", 2, " aaaa, bbbb, cccc", 10);
+	assert_non_null(f);
+	assert_string_equal(f, "To: aaaa,\n bbbb,\n cccc\n");
+	free(f);
+	/* short enough: untouched */
+	f = pl_hdr_fold("Subject", 7, " hello world", 78);
+	assert_string_equal(f, "Subject: hello world\n");
+	free(f);
+	/* a word of 1000 octets cannot be folded under 998 */
+	v[0] = ' ';
+	memset(v + 1, 'w', 1000);
+	v[1001] = '\0';
+	assert_null(pl_hdr_fold("X", 1, v, 78));
+	/* many words: every line within the width */
+	for (i = 0; i < 1100; i += 5)
+		memcpy(v + i, " word", 5);
+	v[1100] = '\0';
+	f = pl_hdr_fold("Keywords", 8, v, 78);
+	assert_non_null(f);
+	{
+		char *line = f, *nl;
+
+		while ((nl = strchr(line, '\n'))) {
+			assert_true(nl - line <= 78);
+			line = nl + 1;
+		}
+	}
+	free(f);
+}
+
+static void test_long_lines(void **state)
+{
+	static char msg[4000];
+	pl_msg m;
+	size_t o;
+
+	(void)state;
+	/* a 1200-octet header of short words is refolded; other fields keep their bytes */
+	o = (size_t)sprintf(msg, "Subject: keep  this\nX-Long:");
+	while (o < 1230)
+		o += (size_t)sprintf(msg + o, " w%zu", o);
+	o += (size_t)sprintf(msg + o, "\n\nbody\n");
+	assert_int_equal(read_mem(msg, o, 0, 1 << 20, &m), PL_OK);
+	assert_int_equal(pl_msg_fold_long_headers(&m), PL_OK);
+	assert_memory_equal(m.data, "Subject: keep  this\nX-Long: w27", 31);
+	{
+		char *v = pl_msg_header(&m, "X-Long"), *line = m.data, *nl;
+
+		assert_non_null(v);
+		assert_true(strlen(v) > 1000);
+		free(v);
+		while ((nl = memchr(line, '\n', m.header_len - (size_t)(line - m.data)))) {
+			assert_true(nl - line <= 78);
+			line = nl + 1;
+		}
+	}
+	assert_int_equal(pl_msg_long_body_line(&m), 0);
+	pl_msg_free(&m);
+
+	/* one unbreakable header word over 998: refused */
+	o = (size_t)sprintf(msg, "X-Token: ");
+	memset(msg + o, 't', 1000);
+	o += 1000;
+	o += (size_t)sprintf(msg + o, "\n\nbody\n");
+	assert_int_equal(read_mem(msg, o, 0, 1 << 20, &m), PL_OK);
+	assert_int_equal(pl_msg_fold_long_headers(&m), PL_E_LIMIT);
+	pl_msg_free(&m);
+
+	/* body: exactly 998 is fine, 999 is reported with its line number */
+	o = (size_t)sprintf(msg, "S: s\n\nline 3\n");
+	memset(msg + o, 'b', 998);
+	o += 998;
+	msg[o++] = '\r';
+	msg[o++] = '\n';
+	assert_int_equal(read_mem(msg, o, 0, 1 << 20, &m), PL_OK);
+	assert_int_equal(pl_msg_long_body_line(&m), 0);
+	pl_msg_free(&m);
+	msg[o - 2] = 'b';
+	msg[o - 1] = '\n';
+	assert_int_equal(read_mem(msg, o, 0, 1 << 20, &m), PL_OK);
+	assert_int_equal(pl_msg_long_body_line(&m), 4);
+	pl_msg_free(&m);
+}
+
+/* ---- rewriting addresses in header fields ----------------------------------- */
+
+static pl_err rw_root(void *ctx, const char *addr, pl_addr_list *out)
+{
+	(void)ctx;
+	if (strcmp(addr, "root") == 0) {
+		assert_int_equal(pl_addr_list_add(out, "admin@x.test", 12), PL_OK);
+		return pl_addr_list_add(out, "ops@y.test", 10);
+	}
+	if (strcmp(addr, "www") == 0)
+		return pl_addr_list_add(out, "web@x.test", 10);
+	return PL_OK;
+}
+
+static void test_rewrite_addrs(void **state)
+{
+	pl_msg m;
+
+	(void)state;
+	assert_int_equal(READ("From: root\nTo: Root <root>, www (web),\n \"q\" <q@z>\n"
+			      "cc: untouched@x, other\nSubject: root\n\nTo: root\n", 0, &m), PL_OK);
+	assert_int_equal(pl_msg_rewrite_addrs(&m, "To", rw_root, NULL), PL_OK);
+	assert_int_equal(pl_msg_rewrite_addrs(&m, "Cc", rw_root, NULL), PL_OK);
+	ASSERT_MSG(&m, "From: root\n"
+		       "To: Root <admin@x.test>, <ops@y.test>, web@x.test (web), \"q\" <q@z>\n"
+		       "cc: untouched@x, other\nSubject: root\n\nTo: root\n");
+	assert_int_equal(m.header_len, m.len - strlen("To: root\n"));
+	pl_msg_free(&m);
+
+	/* bare multi-target: a plain list */
+	assert_int_equal(READ("To: root\n\n", 0, &m), PL_OK);
+	assert_int_equal(pl_msg_rewrite_addrs(&m, "To", rw_root, NULL), PL_OK);
+	ASSERT_MSG(&m, "To: admin@x.test, ops@y.test\n\n");
+	pl_msg_free(&m);
+
+	/* a malformed list is reported, the message left as it was */
+	assert_int_equal(READ("To: <root\n\n", 0, &m), PL_OK);
+	assert_int_equal(pl_msg_rewrite_addrs(&m, "To", rw_root, NULL), PL_E_MESSAGE);
+	ASSERT_MSG(&m, "To: <root\n\n");
+	pl_msg_free(&m);
+}
+
+static void test_from_data(void **state)
+{
+	char *d = malloc(32);
+	pl_msg m;
+
+	(void)state;
+	assert_non_null(d);
+	memcpy(d, "To: a\n\nb\xc3\xa9\n", 11);
+	assert_int_equal(pl_msg_from_data(&m, d, 11, 32), PL_OK);
+	assert_int_equal(m.header_len, 7);
+	assert_true(m.has_8bit);
+	assert_int_equal(m.data[m.len], '\0');
+	pl_msg_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -458,6 +689,13 @@ int main(void)
 		cmocka_unit_test(test_addr_parse),
 		cmocka_unit_test(test_addr_parse_errors),
 		cmocka_unit_test(test_addr_list_add),
+		cmocka_unit_test(test_addr_scan_spans),
+		cmocka_unit_test(test_addr_control_chars),
+		cmocka_unit_test(test_check_header),
+		cmocka_unit_test(test_fold),
+		cmocka_unit_test(test_long_lines),
+		cmocka_unit_test(test_rewrite_addrs),
+		cmocka_unit_test(test_from_data),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
