@@ -19,7 +19,7 @@ cd "$(dirname "$0")/../.."
 REPO=$PWD
 O=${O:-build}
 POSTLET=$REPO/$O/postlet
-TESTS=(mailx git_send_email mutt php_mail cron_cmdline swaks_bs syslog_facility)
+TESTS=(mailx git_send_email mutt php_mail cron_cmdline swaks_bs syslog_facility install_links)
 failed=0
 
 all() { # STATUS why: the same line for every test
@@ -273,5 +273,27 @@ if [ -n "$CHECKED" ]; then
 	[ "${n:-0}" = 1 ] ||
 		result syslog_facility_line FAIL "expected one LOG_LOCAL3 info line, got ${n:-0}: $(head -c 300 "$T/syslog.txt" 2>/dev/null)"
 fi
+
+# --- make install: links only on request, never over another MTA -----------
+D=$T/destdir
+why=
+make -s -C "$REPO" install O="$O" DESTDIR="$D" >/dev/null 2>"$T/err" || why="plain install failed: $(head -c 200 "$T/err")"
+[ -z "$why" ] && { [ -e "$D/usr/sbin/sendmail" ] || [ -L "$D/usr/sbin/sendmail" ]; } && why="links installed without SENDMAIL_LINKS=yes"
+if [ -z "$why" ]; then
+	mkdir -p "$D/usr/sbin" && echo other-mta >"$D/usr/sbin/sendmail"
+	if make -s -C "$REPO" install O="$O" DESTDIR="$D" SENDMAIL_LINKS=yes >/dev/null 2>"$T/err"; then
+		why="an existing sendmail was replaced without SENDMAIL_LINKS_FORCE"
+	elif [ "$(cat "$D/usr/sbin/sendmail")" != other-mta ]; then
+		why="the existing sendmail was changed"
+	elif ! make -s -C "$REPO" install O="$O" DESTDIR="$D" SENDMAIL_LINKS=yes SENDMAIL_LINKS_FORCE=yes >/dev/null 2>"$T/err"; then
+		why="forced install failed: $(head -c 200 "$T/err")"
+	else
+		for l in usr/sbin/sendmail usr/bin/mailq usr/bin/newaliases; do
+			[ "$(readlink "$D/$l")" = /usr/local/bin/postlet ] || why="$why $l is not a link to postlet;"
+		done
+		"$D/usr/local/bin/postlet" --version >/dev/null 2>&1 || why="$why installed binary does not run;"
+	fi
+fi
+result install_links "$([ -z "$why" ] && echo PASS || echo FAIL)" "$why"
 
 [ "$failed" = 0 ]
