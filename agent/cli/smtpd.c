@@ -129,6 +129,9 @@ int pl_cli_serve_smtp(pl_cli *c, FILE *in, FILE *out)
 	pl_addr_list rcpts = { 0 };
 	int have_from = 0;
 
+	/* stdout carries the dialogue: "logfile -" must not write into it */
+	if (strcmp(c->conf.logfile, "-") == 0)
+		snprintf(c->conf.logfile, sizeof(c->conf.logfile), "/dev/stderr");
 	snprintf(buf, sizeof(buf), "220 %s postlet ESMTP (relaying through %s)", c->ehlo,
 		 c->conf.host);
 	reply(out, buf);
