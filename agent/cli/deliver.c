@@ -13,6 +13,17 @@
 #include "compose.h"
 #include "exitcode.h"
 
+/* See main.c: the queue's hook is used once its branch has landed. */
+#if defined(__has_include)
+#if __has_include("queue_cli.h")
+#include "queue_cli.h"
+#define PL_HAVE_QUEUE_CLI 1
+#endif
+#endif
+#ifndef PL_HAVE_QUEUE_CLI
+#define PL_HAVE_QUEUE_CLI 0
+#endif
+
 struct reader_ctx {
 	const pl_msg *m;
 	size_t off;
@@ -147,6 +158,19 @@ int pl_deliver(const pl_account_conf *conf, const pl_account *acct, const char *
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	e = pl_session_send(&session, acct, &msg);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+#if PL_HAVE_QUEUE_CLI
+	{
+		/* QUEUE HOOK: a temporary failure is queued (exit 0, as an MTA);
+		 * a success flushes what is due */
+		int qrc = pl_queue_cli_after_send(conf, acct, e, pl_smtp_error_info(&session.smtp),
+						  from, (const char *const *)rcpts->addr, rcpts->n,
+						  (const uint8_t *)m->data, m->len, m->has_8bit,
+						  verbose);
+
+		if (qrc >= 0)
+			return qrc;
+	}
+#endif
 	if (verbose)
 		fprintf(stderr, "postlet: %u round trips, %lu bytes sent, %lu received%s%s\n",
 			session.link.waits, session.link.bytes_out, session.link.bytes_in,
@@ -187,8 +211,6 @@ int pl_cli_submit(pl_cli *c, const char *from, pl_addr_list *rcpts, pl_msg *m)
 	rc = pl_compose_message(&c->conf, &c->aliases, m, from, c->fullname);
 	if (rc)
 		return rc;
-	rc = pl_deliver(&c->conf, &c->acct, from, rcpts, m, c->verbose);
-	/* QUEUE HOOK: on EX_TEMPFAIL the queue (agent/cli/queue_cli.c) keeps
-	 * the composed message for a later -q run. */
-	return rc;
+	/* the queue's hook (temporary failure -> spool) is inside pl_deliver */
+	return pl_deliver(&c->conf, &c->acct, from, rcpts, m, c->verbose);
 }

@@ -23,6 +23,18 @@
 #include "pl_config.h"
 #include "port.h"
 
+/* The queue (agent/cli/queue_cli.c) lands from its own branch; until then
+ * -bp/-q say there is none.  Once it is here its flags and modes are used. */
+#if defined(__has_include)
+#if __has_include("queue_cli.h")
+#include "queue_cli.h"
+#define PL_HAVE_QUEUE_CLI 1
+#endif
+#endif
+#ifndef PL_HAVE_QUEUE_CLI
+#define PL_HAVE_QUEUE_CLI 0
+#endif
+
 #ifndef POSTLET_VERSION
 #define POSTLET_VERSION "0.1.0"
 #endif
@@ -276,13 +288,27 @@ unknown:
 }
 
 /* QUEUE HOOK: -bp/mailq and -q dispatch here, before any account is
- * resolved (listing needs none; a flush calls pl_cli_setup itself); the
- * queue (agent/cli/queue_cli.c) provides the listing and the flush. */
+ * resolved (listing needs none); the queue (agent/cli/queue_cli.c)
+ * provides the listing and the flush. */
 static int queue_command(struct options *o, pl_cli *c)
 {
+#if PL_HAVE_QUEUE_CLI
+	int rc = pl_cli_load_config(o->conf_path, o->account, &c->conf);
+
+	if (rc)
+		return rc;
+	pl_conf_merge(&c->conf, &o->cli);
+	if (o->mode == MODE_QUEUE_LIST)
+		return pl_queue_cli_list(&c->conf);
+	rc = pl_cli_setup(c, o->conf_path, o->account, &o->cli);
+	if (rc)
+		return rc;
+	return pl_queue_cli_run(&c->conf, &c->acct, o->verbose);
+#else
 	(void)c;
 	(void)o;
 	return pl_die(EX_UNAVAILABLE, "%s", "this build has no mail queue: nothing to list or flush");
+#endif
 }
 
 static int send_mode(struct options *o, pl_cli *c)
@@ -367,6 +393,16 @@ int main(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	pl_conf_clear(&o.cli);
+#if PL_HAVE_QUEUE_CLI
+	/* the queue takes its flags (-bp, -q..., --daemon, --no-queue) out first */
+	rc = pl_queue_cli_args(&argc, argv);
+	if (rc)
+		return rc;
+	if (pl_queue_cli_mode() == PL_QCLI_LIST)
+		o.mode = MODE_QUEUE_LIST;
+	else if (pl_queue_cli_mode() == PL_QCLI_RUN)
+		o.mode = MODE_QUEUE_RUN;
+#endif
 	/* personality by name, as sendmail, Postfix and msmtp do */
 	if (strcmp(me, "mailq") == 0)
 		o.mode = MODE_QUEUE_LIST;
