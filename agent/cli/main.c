@@ -408,7 +408,8 @@ int main(int argc, char **argv)
 		o.mode = MODE_QUEUE_LIST;
 	else if (strcmp(me, "newaliases") == 0)
 		o.mode = MODE_ALIASES;
-	else if (argc > 1 && strcmp(argv[1], "alert") == 0) {
+	/* as sendmail, "alert" may be a local user: the subcommand is postlet's */
+	else if (strcmp(me, "sendmail") != 0 && argc > 1 && strcmp(argv[1], "alert") == 0) {
 		o.mode = MODE_ALERT;
 		first = 2;
 	}
