@@ -94,7 +94,7 @@ static int facility(const char *name)
 /* One line per message, to the logfile and/or syslog: who, to whom, how
  * big, what the server said, how long it took, the exit code. */
 static void log_line(const pl_account_conf *c, const char *from, const pl_addr_list *rcpts,
-		     size_t size, pl_err e, int code, long ms)
+		     size_t size, pl_err e, int code, const char *reply, long ms)
 {
 	char *line = NULL;
 	size_t len = 0, i;
@@ -108,8 +108,11 @@ static void log_line(const pl_account_conf *c, const char *from, const pl_addr_l
 	fprintf(m, "host=%s from=%s recipients=", c->host, from);
 	for (i = 0; i < rcpts->n; i++)
 		fprintf(m, "%s%s", i ? "," : "", rcpts->addr[i]);
-	fprintf(m, " size=%zu smtpstatus=%d time=%ldms exitcode=%d%s%s", size, code, ms,
-		pl_exit_code(e, code), e ? " error=" : "", e ? pl_strerror(e) : "");
+	fprintf(m, " size=%zu smtpstatus=%d", size, code);
+	if (reply && reply[0])
+		fprintf(m, " smtpmsg='%s'", reply);
+	fprintf(m, " time=%ldms exitcode=%d%s%s", ms, pl_exit_code(e, code), e ? " error=" : "",
+		e ? pl_strerror(e) : "");
 	fclose(m);
 	if (c->logfile[0]) {
 		FILE *f = strcmp(c->logfile, "-") == 0 ? stdout : fopen(c->logfile, "a");
@@ -177,6 +180,8 @@ int pl_deliver(const pl_account_conf *conf, const pl_account *acct, const char *
 			session.tls_info[0] ? ", " : "", session.tls_info);
 	log_line(conf, from, rcpts, m->len, e,
 		 e ? pl_smtp_error_info(&session.smtp)->code : session.smtp.last_code,
+		 e && pl_smtp_error_info(&session.smtp)->code ? pl_smtp_error_info(&session.smtp)->text
+							      : NULL,
 		 (long)(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
 	if (e) {
 		report_failure(&session, e);
