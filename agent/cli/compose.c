@@ -36,12 +36,14 @@ char *pl_compose_qualify(const pl_account_conf *c, const char *addr)
 {
 	const char *dom = qualify_domain(c);
 	char *out;
+	size_t n;
 
 	if (strchr(addr, '@') || !dom)
 		return strdup(addr);
-	out = malloc(strlen(addr) + strlen(dom) + 2);
+	n = strlen(addr) + strlen(dom) + 2;
+	out = malloc(n);
 	if (out)
-		sprintf(out, "%s@%s", addr, dom);
+		snprintf(out, n, "%s@%s", addr, dom);
 	return out;
 }
 
@@ -233,13 +235,13 @@ char *pl_compose_encode_words(const char *text, int phrase, int *bad)
 		/* never split a UTF-8 sequence between two words */
 		while (i + take < n && ((unsigned char)text[i + take] & 0xc0) == 0x80)
 			take--;
-		o += (size_t)sprintf(out + o, "%s=?UTF-8?B?", i ? " " : "");
+		o += (size_t)snprintf(out + o, cap - o, "%s=?UTF-8?B?", i ? " " : "");
 		if (Base64_Encode_NoNl((const byte *)text + i, (word32)take, (byte *)out + o, &bl) != 0) {
 			free(out);
 			return NULL;
 		}
 		o += bl;
-		o += (size_t)sprintf(out + o, "?=");
+		o += (size_t)snprintf(out + o, cap - o, "?=");
 		i += take;
 	}
 	out[o] = '\0';
@@ -401,13 +403,14 @@ static void sb_str(struct sb *b, const char *s)
 /* A header line, folded at 78 where it can be. */
 static void sb_header(struct sb *b, const char *name, const char *value)
 {
-	char *v = malloc(strlen(value) + 2), *f;
+	size_t n = strlen(value) + 2;
+	char *v = malloc(n), *f;
 
 	if (!v) {
 		b->oom = 1;
 		return;
 	}
-	sprintf(v, " %s", value);
+	snprintf(v, n, " %s", value);
 	f = pl_hdr_fold(name, strlen(name), v, 78);
 	free(v);
 	if (!f) {
@@ -424,9 +427,9 @@ int pl_compose_alert(const pl_account_conf *c, const char *from, const pl_addr_l
 {
 	static const char *const xprio[] = { NULL, "1 (Highest)", "3 (Normal)", "5 (Lowest)" };
 	static const char *const importance[] = { NULL, "high", "normal", "low" };
-	struct sb b = { 0 };
-	char *subj, *tolist;
-	size_t i, tl = 0, line = 0, longest = 0;
+	struct sb b = { 0 }, tolist = { 0 };
+	char *subj;
+	size_t i, line = 0, longest = 0;
 	int bad, ascii = 1, rc;
 
 	subj = pl_compose_encode_words(subject, 0, &bad);
@@ -448,23 +451,16 @@ int pl_compose_alert(const pl_account_conf *c, const char *from, const pl_addr_l
 		free(subj);
 		return pl_die(EX_DATAERR, "%s", "the body is not UTF-8 text");
 	}
-	for (i = 0; i < to->n; i++)
-		tl += strlen(to->addr[i]) + 2;
-	tolist = malloc(tl + 1);
-	if (!tolist) {
-		free(subj);
-		return pl_die(EX_OSERR, "%s", "out of memory");
-	}
-	tolist[0] = '\0';
 	for (i = 0; i < to->n; i++) {
 		if (i)
-			strcat(tolist, ", ");
-		strcat(tolist, to->addr[i]);
+			sb_str(&tolist, ", ");
+		sb_str(&tolist, to->addr[i]);
 	}
 	sb_header(&b, "From", from);
-	sb_header(&b, "To", tolist);
+	sb_header(&b, "To", tolist.p ? tolist.p : "");
 	sb_header(&b, "Subject", subj);
-	free(tolist);
+	b.oom |= tolist.oom;
+	free(tolist.p);
 	free(subj);
 	sb_str(&b, "MIME-Version: 1.0\n");
 	sb_str(&b, "Content-Type: text/plain; charset=UTF-8\n");

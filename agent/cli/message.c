@@ -534,7 +534,6 @@ struct rewrite_ctx {
 	int changed;
 	pl_addr_rewrite_fn fn;
 	void *fn_ctx;
-	pl_err err;
 };
 
 static pl_err out_put(struct rewrite_ctx *r, const char *p, size_t n)
