@@ -318,56 +318,6 @@ int pl_compose_missing_headers(const pl_account_conf *c, pl_msg *m, const char *
 	return 0;
 }
 
-int pl_compose_message(const pl_account_conf *c, const pl_aliases *al, pl_msg *m,
-		       const char *from, const char *fullname)
-{
-	static const char *const rcpt_fields[] = { "To", "Cc" };
-	static const char *const sender_fields[] = { "From", "Sender", "Reply-To" };
-	struct rewrite rw = { c, al };
-	size_t i, line;
-	pl_err e;
-	int rc;
-
-	if (pl_msg_check_header(m))
-		return pl_die(EX_DATAERR, "%s",
-			      "the message header holds a NUL byte or a bare CR; nothing was sent");
-	/* numbered as the caller wrote it, before any header changes */
-	line = pl_msg_long_body_line(m);
-	if (line) {
-		char n[32];
-
-		snprintf(n, sizeof(n), "%zu", line);
-		return pl_die(EX_DATAERR,
-			      "line %s of the message is longer than 998 octets (RFC 5322); "
-			      "send it encoded (quoted-printable or base64)", n);
-	}
-	/* Bcc never travels, with or without -t (msmtp's remove_bcc_headers) */
-	pl_msg_remove_header(m, "Bcc");
-	for (i = 0; i < 2; i++) {
-		e = pl_msg_rewrite_addrs(m, rcpt_fields[i], rewrite_local, &rw);
-		if (e)
-			return pl_die(pl_exit_code(e, 0), "invalid address list in the %s header",
-				      rcpt_fields[i]);
-	}
-	rw.al = NULL;
-	for (i = 0; i < 3; i++) {
-		e = pl_msg_rewrite_addrs(m, sender_fields[i], rewrite_local, &rw);
-		if (e)
-			return pl_die(pl_exit_code(e, 0), "invalid address list in the %s header",
-				      sender_fields[i]);
-	}
-	rc = pl_compose_missing_headers(c, m, from, fullname);
-	if (rc)
-		return rc;
-	e = pl_msg_fold_long_headers(m);
-	if (e == PL_E_LIMIT)
-		return pl_die(EX_DATAERR, "%s",
-			      "a header line is longer than 998 octets and has no space to fold at");
-	if (e)
-		return pl_die(EX_OSERR, "%s", "out of memory");
-	return 0;
-}
-
 /* Append fmt to the growing message text. */
 struct sb {
 	char *p;
@@ -398,6 +348,150 @@ static void sb_put(struct sb *b, const char *s, size_t n)
 static void sb_str(struct sb *b, const char *s)
 {
 	sb_put(b, s, strlen(s));
+}
+
+/* A body with over-long lines can be re-encoded when it is one plain
+ * text part that is not encoded yet (what cron, scripts and mailx send). */
+static int qp_possible(const pl_msg *m)
+{
+	char *ct = pl_msg_header(m, "Content-Type"), *cte = pl_msg_header(m, "Content-Transfer-Encoding");
+	const char *p;
+	int ok = 1;
+
+	if (ct) {
+		for (p = ct; *p == ' ' || *p == '\t'; p++)
+			;
+		ok = strncasecmp(p, "text/", 5) == 0;
+	}
+	if (ok && cte) {
+		for (p = cte; *p == ' ' || *p == '\t'; p++)
+			;
+		ok = strncasecmp(p, "7bit", 4) == 0 || strncasecmp(p, "8bit", 4) == 0;
+	}
+	free(ct);
+	free(cte);
+	return ok;
+}
+
+/* Quoted-printable (RFC 2045 6.7) of the body, lines of at most 76, so a
+ * long line arrives whole instead of being refused or broken by a relay. */
+static int reencode_qp(pl_msg *m)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *b = (const unsigned char *)m->data + m->header_len;
+	size_t n = m->len - m->header_len, i, col = 0;
+	int utf8 = utf8_ok(b, n), has_ct;
+	struct sb out = { 0 };
+	char *h;
+	pl_msg nm;
+
+	h = pl_msg_header(m, "Content-Type");
+	has_ct = h != NULL;
+	free(h);
+	pl_msg_remove_header(m, "Content-Transfer-Encoding");
+	if (pl_msg_prepend_header(m, "Content-Transfer-Encoding", "quoted-printable"))
+		return pl_die(EX_OSERR, "%s", "out of memory");
+	if (!has_ct && m->has_8bit &&
+	    pl_msg_prepend_header(m, "Content-Type",
+				  utf8 ? "text/plain; charset=UTF-8" : "text/plain; charset=unknown-8bit"))
+		return pl_die(EX_OSERR, "%s", "out of memory");
+	if (!(h = pl_msg_header(m, "MIME-Version")) && pl_msg_prepend_header(m, "MIME-Version", "1.0"))
+		return pl_die(EX_OSERR, "%s", "out of memory");
+	free(h);
+	b = (const unsigned char *)m->data + m->header_len;
+	sb_put(&out, m->data, m->header_len);
+	for (i = 0; i < n; i++) {
+		unsigned char ch = b[i];
+		char enc[3];
+		size_t w;
+
+		if (ch == '\n' || (ch == '\r' && i + 1 < n && b[i + 1] == '\n')) {
+			if (ch == '\r')
+				i++;
+			sb_str(&out, "\n");
+			col = 0;
+			continue;
+		}
+		/* white space at a line end would be stripped on the way: encode it */
+		if ((ch >= 33 && ch <= 126 && ch != '=') ||
+		    ((ch == ' ' || ch == '\t') && i + 1 < n && b[i + 1] != '\n' && b[i + 1] != '\r')) {
+			enc[0] = (char)ch;
+			w = 1;
+		} else {
+			enc[0] = '=';
+			enc[1] = hex[ch >> 4];
+			enc[2] = hex[ch & 15];
+			w = 3;
+		}
+		if (col + w > 75) {
+			sb_str(&out, "=\n"); /* soft line break */
+			col = 0;
+		}
+		sb_put(&out, enc, w);
+		col += w;
+	}
+	if (out.oom || pl_msg_from_data(&nm, out.p, out.len, out.cap)) {
+		free(out.p);
+		return pl_die(EX_OSERR, "%s", "out of memory");
+	}
+	pl_msg_free(m);
+	*m = nm;
+	return 0;
+}
+
+int pl_compose_message(const pl_account_conf *c, const pl_aliases *al, pl_msg *m,
+		       const char *from, const char *fullname)
+{
+	static const char *const rcpt_fields[] = { "To", "Cc" };
+	static const char *const sender_fields[] = { "From", "Sender", "Reply-To" };
+	struct rewrite rw = { c, al };
+	size_t i, line;
+	pl_err e;
+	int rc;
+
+	if (pl_msg_check_header(m))
+		return pl_die(EX_DATAERR, "%s",
+			      "the message header holds a NUL byte or a bare CR; nothing was sent");
+	/* numbered as the caller wrote it, before any header changes */
+	line = pl_msg_long_body_line(m);
+	if (line && !qp_possible(m)) {
+		char n[32];
+
+		snprintf(n, sizeof(n), "%zu", line);
+		return pl_die(EX_DATAERR,
+			      "line %s of the message is longer than 998 octets (RFC 5322) and the "
+			      "body is already encoded or multipart; nothing was sent", n);
+	}
+	if (line) {
+		rc = reencode_qp(m);
+		if (rc)
+			return rc;
+	}
+	/* Bcc never travels, with or without -t (msmtp's remove_bcc_headers) */
+	pl_msg_remove_header(m, "Bcc");
+	for (i = 0; i < 2; i++) {
+		e = pl_msg_rewrite_addrs(m, rcpt_fields[i], rewrite_local, &rw);
+		if (e)
+			return pl_die(pl_exit_code(e, 0), "invalid address list in the %s header",
+				      rcpt_fields[i]);
+	}
+	rw.al = NULL;
+	for (i = 0; i < 3; i++) {
+		e = pl_msg_rewrite_addrs(m, sender_fields[i], rewrite_local, &rw);
+		if (e)
+			return pl_die(pl_exit_code(e, 0), "invalid address list in the %s header",
+				      sender_fields[i]);
+	}
+	rc = pl_compose_missing_headers(c, m, from, fullname);
+	if (rc)
+		return rc;
+	e = pl_msg_fold_long_headers(m);
+	if (e == PL_E_LIMIT)
+		return pl_die(EX_DATAERR, "%s",
+			      "a header line is longer than 998 octets and has no space to fold at");
+	if (e)
+		return pl_die(EX_OSERR, "%s", "out of memory");
+	return 0;
 }
 
 /* A header line, folded at 78 where it can be. */

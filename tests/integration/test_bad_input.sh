@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Bad input is refused with EX_DATAERR (65) and nothing reaches the server:
 # a CR/LF in the envelope sender or a recipient (SMTP command injection), a
-# bare CR in the header (header injection), a body line over 998 octets,
-# a full name with a line break.
+# bare CR in the header (header injection), a body line over 998 octets in
+# an already encoded body, a full name with a line break.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 require_postlet
@@ -29,10 +29,11 @@ run_postlet "$T_TMP/cr" -C "$cfg" -t
 expect_rc 65
 expect_stderr "bare CR" "the bare CR"
 
-{ printf 'To: <%s>\nSubject: long\n\n' "$rcpt"; head -c 1200 /dev/zero | tr '\0' x; echo; } >"$T_TMP/long"
+# a line over 998 octets in a body that is already encoded cannot be fixed
+{ printf 'To: <%s>\nSubject: long\nContent-Transfer-Encoding: base64\n\n' "$rcpt"; head -c 1200 /dev/zero | tr '\0' x; echo; } >"$T_TMP/long"
 run_postlet "$T_TMP/long" -C "$cfg" "$rcpt"
 expect_rc 65
-expect_stderr "line 4 .*998" "the over-long line and its number"
+expect_stderr "line 5 .*998" "the over-long line and its number"
 
 assert_no_mail postlet.test "$evil"
 # only the -F run without the bad -F (the first of the two) may have sent

@@ -416,13 +416,70 @@ static void test_compose_message(void **state)
 	assert_int_equal(pl_compose_message(&c, &al, &m, "me@mail.test", NULL), EX_DATAERR);
 	pl_msg_free(&m);
 	{
-		char big[1100];
+		/* a long line in an encoded body cannot be fixed: refused */
+		static char big[1400];
+		size_t o = (size_t)snprintf(big, sizeof(big),
+					    "To: a@b\nContent-Transfer-Encoding: base64\n\n");
 
-		memcpy(big, "To: a@b\n\n", 9);
-		memset(big + 9, 'x', 1000);
-		strcpy(big + 1009, "\n");
+		memset(big + o, 'x', 1000);
+		strcpy(big + o + 1000, "\n");
 		read_str(big, &m);
 		assert_int_equal(pl_compose_message(&c, &al, &m, "me@mail.test", NULL), EX_DATAERR);
+		pl_msg_free(&m);
+		o = (size_t)snprintf(big, sizeof(big),
+				     "To: a@b\nContent-Type: multipart/mixed; boundary=x\n\n");
+		memset(big + o, 'x', 1000);
+		strcpy(big + o + 1000, "\n");
+		read_str(big, &m);
+		assert_int_equal(pl_compose_message(&c, &al, &m, "me@mail.test", NULL), EX_DATAERR);
+		pl_msg_free(&m);
+	}
+	{
+		/* plain text: re-encoded quoted-printable, every line within 76,
+		 * and decoding gives the text back */
+		static char big[3000], dec[3000];
+		static const char tail[] = "caf\xc3\xa9 = 1 \nend \t\n";
+		size_t o = (size_t)snprintf(big, sizeof(big), "To: a@b\nSubject: s\n\n"), body = o;
+		const char *p, *nl;
+		size_t d = 0;
+
+		for (int k = 0; k < 1200; k++)
+			big[o++] = (char)('a' + k % 26);
+		memcpy(big + o, tail, sizeof(tail));
+		read_str(big, &m);
+		assert_int_equal(pl_compose_message(&c, &al, &m, "me@mail.test", NULL), 0);
+		h = pl_msg_header(&m, "Content-Transfer-Encoding");
+		assert_string_equal(h, " quoted-printable");
+		free(h);
+		h = pl_msg_header(&m, "Content-Type");
+		assert_string_equal(h, " text/plain; charset=UTF-8");
+		free(h);
+		h = pl_msg_header(&m, "MIME-Version");
+		assert_string_equal(h, " 1.0");
+		free(h);
+		assert_false(m.has_8bit);
+		for (p = m.data + m.header_len; (nl = strchr(p, '\n')); p = nl + 1) {
+			assert_true(nl - p <= 76);
+			/* decode: "=\n" joins, "=XX" is a byte */
+			for (const char *q = p; q < nl; q++) {
+				if (*q == '=' && q + 1 == nl)
+					break;
+				if (*q == '=') {
+					unsigned v;
+
+					assert_int_equal(sscanf(q + 1, "%2X", &v), 1);
+					dec[d++] = (char)v;
+					q += 2;
+				} else {
+					dec[d++] = *q;
+				}
+			}
+			/* a line ending in '=' is a soft break (=XX ends in a hex digit) */
+			if (!(nl > p && nl[-1] == '='))
+				dec[d++] = '\n';
+		}
+		dec[d] = '\0';
+		assert_string_equal(dec, big + body);
 		pl_msg_free(&m);
 	}
 	pl_aliases_free(&al);
