@@ -1,8 +1,10 @@
 /*
  * Composing what travels: the envelope (sender qualified, local recipients
  * through aliases) and the message (Bcc removed, local names in To/Cc
- * rewritten, From/Date/Message-ID added when missing, over-long lines
- * folded or refused), and the complete message of `postlet alert`.
+ * rewritten, From/Date/Message-ID added when missing, over-long header
+ * lines folded, a text body with over-long lines re-encoded
+ * quoted-printable, what cannot be fixed refused), and the complete
+ * message of `postlet alert`.
  * Each int function returns 0 or a sysexits code after printing why.
  */
 #ifndef PL_COMPOSE_H
