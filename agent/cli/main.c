@@ -420,7 +420,7 @@ static int run(struct options *o)
 	static pl_session session; /* ~5 KiB of buffers: keep them off the stack */
 	pl_account_conf conf;
 	pl_account acct;
-	pl_message msg;
+	pl_message msg = { 0 };
 	pl_msg m;
 	pl_addr_list rcpts = { 0 };
 	struct reader_ctx reader;

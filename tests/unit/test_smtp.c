@@ -410,9 +410,9 @@ static pl_smtp_params params(void)
 	p.auth_mechs = PL_AUTH_PLAIN | PL_AUTH_LOGIN;
 	p.user = "user";
 	p.password = "pass";
-	p.from = "a@b";
-	p.rcpts = two_rcpts;
-	p.nrcpt = 2;
+	p.mail.from = "a@b";
+	p.mail.rcpts = two_rcpts;
+	p.mail.nrcpt = 2;
 	return p;
 }
 
@@ -722,7 +722,7 @@ static void test_caps_discarded_after_tls_size(void **state)
 	};
 
 	(void)state;
-	p.size_hint = 5000;
+	p.mail.size_hint = 5000;
 	run_free(script(&p, 4096, st));
 }
 
@@ -1342,8 +1342,8 @@ static void test_max_rcpt_pipelined_small_buffer(void **state)
 			 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
 		rc[i] = addrs[i];
 	}
-	p.rcpts = rc;
-	p.nrcpt = N;
+	p.mail.rcpts = rc;
+	p.mail.nrcpt = N;
 	buf_add(&exp, "MAIL FROM:<a@b>\r\n", 17);
 	buf_add(&replies, "250 ok\r\n", 8);
 	for (i = 0; i < N; i++) {
@@ -1401,8 +1401,8 @@ static void test_tx_buffer_clean_when_idle_after_split_group(void **state)
 		snprintf(addrs[i], sizeof(addrs[i]), "r%02zu.%0100d@example.test", i, 0);
 		rc[i] = addrs[i];
 	}
-	p.rcpts = rc;
-	p.nrcpt = N;
+	p.mail.rcpts = rc;
+	p.mail.nrcpt = N;
 	r = run_new(&p, 1024);
 	run_steps(r, pre);
 	drain(r);
@@ -1707,35 +1707,35 @@ static void test_init_rejects(void **state)
 	(void)state;
 	assert_int_equal(init_with(&p, 1024), PL_OK);
 
-	p.rcpts = crlf, p.nrcpt = 2;
+	p.mail.rcpts = crlf, p.mail.nrcpt = 2;
 	assert_int_equal(init_with(&p, 1024), PL_E_MESSAGE);
-	p.rcpts = lf, p.nrcpt = 1;
+	p.mail.rcpts = lf, p.mail.nrcpt = 1;
 	assert_int_equal(init_with(&p, 1024), PL_E_MESSAGE);
-	p.rcpts = space, p.nrcpt = 1;
+	p.mail.rcpts = space, p.mail.nrcpt = 1;
 	assert_int_equal(init_with(&p, 1024), PL_E_MESSAGE);
-	p.rcpts = angle, p.nrcpt = 1;
+	p.mail.rcpts = angle, p.mail.nrcpt = 1;
 	assert_int_equal(init_with(&p, 1024), PL_E_MESSAGE);
-	p.rcpts = empty, p.nrcpt = 1;
+	p.mail.rcpts = empty, p.mail.nrcpt = 1;
 	assert_int_equal(init_with(&p, 1024), PL_E_MESSAGE);
 
 	p = params();
-	p.from = "a>@b";
+	p.mail.from = "a>@b";
 	assert_int_equal(init_with(&p, 1024), PL_E_MESSAGE);
-	p.from = "a@b>\r\nRSET";
+	p.mail.from = "a@b>\r\nRSET";
 	assert_int_equal(init_with(&p, 1024), PL_E_MESSAGE);
-	p.from = ""; /* null reverse path is fine */
+	p.mail.from = ""; /* null reverse path is fine */
 	assert_int_equal(init_with(&p, 1024), PL_OK);
 
 	p = params();
-	p.nrcpt = 0;
-	assert_int_equal(init_with(&p, 1024), PL_E_MESSAGE);
+	p.mail.nrcpt = 0; /* no message: session mode, see pl_smtp_next() */
+	assert_int_equal(init_with(&p, 1024), PL_OK);
 
 	for (i = 0; i < CONFIG_POSTLET_MAX_RCPT + 1; i++)
 		many[i] = "m@x";
-	p.rcpts = many;
-	p.nrcpt = CONFIG_POSTLET_MAX_RCPT + 1;
+	p.mail.rcpts = many;
+	p.mail.nrcpt = CONFIG_POSTLET_MAX_RCPT + 1;
 	assert_int_equal(init_with(&p, 1024), PL_E_LIMIT);
-	p.nrcpt = CONFIG_POSTLET_MAX_RCPT;
+	p.mail.nrcpt = CONFIG_POSTLET_MAX_RCPT;
 	assert_int_equal(init_with(&p, 1024), PL_OK);
 
 	p = params();
@@ -1745,7 +1745,7 @@ static void test_init_rejects(void **state)
 	/* address length bound */
 	memset(longaddr, 'a', CONFIG_POSTLET_ADDR_MAX);
 	longaddr[CONFIG_POSTLET_ADDR_MAX] = '\0';
-	p.rcpts = longr, p.nrcpt = 1;
+	p.mail.rcpts = longr, p.mail.nrcpt = 1;
 	assert_int_equal(init_with(&p, 1024), PL_OK);
 	longaddr[CONFIG_POSTLET_ADDR_MAX] = 'a';
 	longaddr[CONFIG_POSTLET_ADDR_MAX + 1] = '\0';
@@ -1775,7 +1775,7 @@ static void test_size_too_big(void **state)
 	struct run *r;
 
 	(void)state;
-	p.size_hint = 5000;
+	p.mail.size_hint = 5000;
 	r = script(&p, 1024, st);
 	assert_never_sent(r, "MAIL");
 	assert_never_sent(r, "RCPT");
@@ -1794,7 +1794,7 @@ static void test_size_fits(void **state)
 	};
 
 	(void)state;
-	p.size_hint = 5000;
+	p.mail.size_hint = 5000;
 	script_free(&p, 4096, st);
 }
 
@@ -1810,9 +1810,9 @@ static void test_size_and_8bitmime(void **state)
 	};
 
 	(void)state;
-	p.from = "";
-	p.size_hint = UINT64_MAX;
-	p.body_8bit = 1;
+	p.mail.from = "";
+	p.mail.size_hint = UINT64_MAX;
+	p.mail.body_8bit = 1;
 	script_free(&p, 1024, st);
 }
 
