@@ -119,6 +119,8 @@ static const struct conf_key conf_keys[] = {
 	FIELD_STR("logfile", K_PATH, logfile),
 	FIELD_INT("timeout", K_TIMEOUT, timeout_s),
 	FIELD_INT("set_from_header", K_FROMHDR, set_from_header),
+	FIELD_STR("dsn_notify", K_STR, dsn_notify),   /* checked by the front end */
+	FIELD_STR("dsn_return", K_STR, dsn_return),
 
 	/* --- accepted with restrictions -------------------------------- */
 	/* Only SMTP is implemented; "lmtp" would talk the wrong protocol. */
@@ -134,8 +136,6 @@ static const struct conf_key conf_keys[] = {
 	NOFIELD("tls_priorities", K_IGNORE, "TLS library defaults are used"),
 	NOFIELD("tls_min_dh_prime_bits", K_IGNORE, "deprecated in msmtp"),
 	NOFIELD("auto_from", K_IGNORE, "obsolete msmtp key"),
-	NOFIELD("dsn_notify", K_IGNORE, "no DSN is requested"),
-	NOFIELD("dsn_return", K_IGNORE, "no DSN is requested"),
 	NOFIELD("add_missing_from_header", K_IGNORE, "obsolete msmtp key"),
 	NOFIELD("add_missing_date_header", K_IGNORE, "header handling"),
 	NOFIELD("remove_bcc_headers", K_IGNORE, "header handling"),
@@ -416,6 +416,8 @@ void pl_conf_merge(pl_account_conf *base, const pl_account_conf *top)
 	MERGE_STR(logfile);
 	MERGE_NUM(timeout_s);
 	MERGE_TRI(set_from_header);
+	MERGE_STR(dsn_notify);
+	MERGE_STR(dsn_return);
 #undef MERGE_STR
 #undef MERGE_TRI
 #undef MERGE_NUM

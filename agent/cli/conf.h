@@ -49,6 +49,8 @@ typedef struct pl_account_conf {
 	char logfile[PL_CONF_PATH_MAX];
 	unsigned timeout_s;                  /* 0 = not set */
 	int set_from_header;                 /* -1 unset, 0 off, 1 on (auto=-1) */
+	char dsn_notify[64];                 /* off, never, or success,failure,delay */
+	char dsn_return[16];                 /* off, headers (hdrs), full */
 } pl_account_conf;
 
 /* Reset every field to "not set" (strings empty, tri-states -1, numbers 0). */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +31,7 @@ struct options {
 	const char *account;
 	const char *from;
 	const char *fullname;
+	const char *envid;    /* -V: DSN envelope id */
 	int read_rcpts;       /* -t */
 	int ignore_dots;      /* -i, -oi */
 	int verbose;
@@ -42,6 +44,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: postlet [-C file] [-a account] [-f from] [-F name] [-t] [-i] [-v]\n"
+		"               [-N never|success,failure,delay] [-R full|hdrs] [-V envid]\n"
 		"               [--key=value ...] [--] recipient...\n"
 		"Reads a message on standard input and submits it over SMTP.\n"
 		"Every configuration key is also an option: --host=H --port=N --tls=on|off\n"
@@ -161,10 +164,20 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'f':
 		case 'r':
 		case 'F':
+		case 'N':
+		case 'R':
+		case 'V':
 			v = flag_value(argc, argv, &i, a + 2);
 			if (!v)
 				return die(EX_USAGE, "option %s needs a value", a);
-			if (a[1] == 'C')
+			if (a[1] == 'N' || a[1] == 'R') {
+				/* DSN: same values as the dsn_notify / dsn_return keys */
+				if (pl_conf_set(&o->cli, a[1] == 'N' ? "dsn_notify" : "dsn_return", v,
+						NULL, 0) != PL_OK)
+					return die(EX_USAGE, "bad value for %s", a);
+			} else if (a[1] == 'V') {
+				o->envid = v;
+			} else if (a[1] == 'C')
 				o->conf_path = v;
 			else if (a[1] == 'a')
 				o->account = v;
@@ -388,6 +401,55 @@ static int resolve_account(pl_account_conf *c, pl_account *a, char *password, si
 	return 0;
 }
 
+/* SIZE= counts the message as sent, with CRLF line ends (RFC 1870). */
+static uint64_t wire_size(const pl_msg *m)
+{
+	uint64_t n = m->len;
+	size_t i;
+
+	for (i = 0; i < m->len; i++)
+		if ((m->data[i] == '\n' && (i == 0 || m->data[i - 1] != '\r')) ||
+		    (m->data[i] == '\r' && (i + 1 == m->len || m->data[i + 1] != '\n')))
+			n++;
+	if (m->len && m->data[m->len - 1] != '\n' && m->data[m->len - 1] != '\r')
+		n += 2; /* the engine ends the last line */
+	return n;
+}
+
+/* dsn_notify / dsn_return (msmtp syntax, -N / -R) into the message. */
+static int dsn_options(const pl_account_conf *c, pl_message *m)
+{
+	static const struct {
+		const char *word;
+		unsigned bit;
+	} words[] = { { "never", PL_DSN_NEVER }, { "success", PL_DSN_SUCCESS },
+		      { "failure", PL_DSN_FAILURE }, { "delay", PL_DSN_DELAY } };
+	const char *p = c->dsn_notify;
+	const char *r = c->dsn_return;
+
+	while (*p && strcmp(c->dsn_notify, "off") != 0) {
+		size_t n = strcspn(p, ","), k;
+
+		for (k = 0; k < sizeof(words) / sizeof(words[0]); k++)
+			if (strlen(words[k].word) == n && strncasecmp(p, words[k].word, n) == 0)
+				break;
+		if (k == sizeof(words) / sizeof(words[0]))
+			return die(EX_USAGE, "dsn_notify '%s': expected off, never, or a list of "
+					     "success, failure, delay", c->dsn_notify);
+		m->dsn_notify |= words[k].bit;
+		p += n + (p[n] == ',');
+	}
+	if ((m->dsn_notify & PL_DSN_NEVER) && m->dsn_notify != PL_DSN_NEVER)
+		return die(EX_USAGE, "%s", "dsn_notify: 'never' cannot be combined with other conditions");
+	if (strcasecmp(r, "full") == 0)
+		m->dsn_ret = PL_DSN_RET_FULL;
+	else if (strcasecmp(r, "hdrs") == 0 || strcasecmp(r, "headers") == 0)
+		m->dsn_ret = PL_DSN_RET_HDRS;
+	else if (*r && strcmp(r, "off") != 0)
+		return die(EX_USAGE, "dsn_return '%s': expected off, headers or full", r);
+	return 0;
+}
+
 static void log_line(const pl_account_conf *c, const char *from, const pl_addr_list *rcpts,
 		     pl_err e, int code)
 {
@@ -472,10 +534,14 @@ static int run(struct options *o)
 	msg.from = from;
 	msg.rcpts = (const char *const *)rcpts.addr;
 	msg.nrcpt = rcpts.n;
-	msg.size_hint = m.len;
+	msg.size_hint = wire_size(&m);
 	msg.body_8bit = m.has_8bit;
 	msg.read = read_message;
 	msg.read_ctx = &reader;
+	msg.dsn_envid = o->envid;
+	rc = dsn_options(&conf, &msg);
+	if (rc)
+		goto out;
 	session.trace = o->verbose ? trace_stderr : NULL;
 	e = pl_session_send(&session, &acct, &msg);
 	memset(password, 0, sizeof(password));
