@@ -453,6 +453,7 @@ static void test_ignored_keys(void **state)
 	pl_conf_clear(&ref);
 	memcpy(ref.name, "x", 2);
 	memcpy(ref.host, "h.example", 10);
+	memcpy(ref.dsn_notify, "off", 4); /* stored, checked by the front end */
 	assert_memory_equal(&a, &ref, sizeof(a));
 
 	assert_int_equal(load_str("account x\nprotocol lmtp\n", 0600, NULL, &a,
