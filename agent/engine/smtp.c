@@ -704,8 +704,8 @@ static void drain_reply(pl_smtp *s, enum expect kind)
 		expect_push(s, EXP_DOT);
 	}
 	if (s->reply.code == 421)
-		s->in_step = 0;
-	if (s->expect_len == 0)
+		s->in_step = 0; /* the server is closing: nothing more will come */
+	if (s->expect_len == 0 || !s->in_step)
 		s->phase = PH_FAILED;
 }
 
@@ -1065,6 +1065,7 @@ void pl_smtp_abort(pl_smtp *s, pl_err err, const char *reason)
 
 	if (s->phase == PH_FAILED || s->phase == PH_DONE) {
 		s->tx_len = s->tx_off = 0;
+		s->in_step = 0;
 		return;
 	}
 	if (s->phase == PH_TLS)

@@ -2621,6 +2621,12 @@ static void test_session_not_usable(void **state)
 		S("421 4.3.2 shutting down\r\n"),
 		FAILED_EXACT(PL_E_TEMPFAIL, PL_STAGE_MAIL, 421, ""),
 	};
+	static const struct step t421_drain[] = {
+		BODY("x", 1),
+		C1("MAIL FROM:<a@b>\r\nRCPT TO:<x@y>\r\nBDAT 3 LAST\r\nx\r\n"),
+		S("550 5.7.1 no\r\n421 4.3.2 bye\r\n"),
+		FAILED_EXACT(PL_E_PERMFAIL, PL_STAGE_MAIL, 550, ""),
+	};
 	static const struct step tbad[] = {
 		BODY("x", 1),
 		C1("MAIL FROM:<a@b>\r\nRCPT TO:<x@y>\r\nBDAT 3 LAST\r\nx\r\n"),
@@ -2643,6 +2649,22 @@ static void test_session_not_usable(void **state)
 	run_steps(r, session_setup);
 	next_ok(r, &m);
 	run_steps(r, tbad);
+	assert_false(pl_smtp_usable(&r->s));
+	run_free(r);
+
+	/* 421 while reading the replies owed after a refusal: stop at once */
+	r = run_new(&p, 1024);
+	run_steps(r, session_setup);
+	next_ok(r, &m);
+	run_steps(r, t421_drain);
+	assert_false(pl_smtp_usable(&r->s));
+	run_free(r);
+
+	/* a transport failure after an accepted message */
+	r = run_new(&p, 1024);
+	run_steps(r, session_setup);
+	assert_true(pl_smtp_usable(&r->s));
+	pl_smtp_abort(&r->s, PL_E_CLOSED, "connection lost");
 	assert_false(pl_smtp_usable(&r->s));
 	run_free(r);
 }
