@@ -456,10 +456,17 @@ static void emit_envelope(pl_smtp *s)
 static int mail_fits_server(pl_smtp *s)
 {
 	const char *why = NULL;
+	char size_why[128], num[21];
 
-	if (s->size_max && s->m->size_hint > s->size_max)
-		why = "message is larger than the server's SIZE limit";
-	else if (s->m->body_8bit && !(s->caps & PL_CAP_8BITMIME))
+	if (s->size_max && s->m->size_hint > s->size_max) {
+		/* "message of N bytes is larger than the server's SIZE limit of M" */
+		size_why[0] = '\0';
+		strcat(size_why, "message of ");
+		strcat(size_why, u64_str(num, s->m->size_hint));
+		strcat(size_why, " bytes is larger than the server's SIZE limit of ");
+		strcat(size_why, u64_str(num, s->size_max));
+		why = size_why;
+	} else if (s->m->body_8bit && !(s->caps & PL_CAP_8BITMIME))
 		why = "message has 8-bit bytes but the server does not offer 8BITMIME";
 	else if (!(s->caps & PL_CAP_SMTPUTF8) && mail_needs_utf8(s->m))
 		why = "non-ASCII address but the server does not offer SMTPUTF8";
