@@ -1779,6 +1779,8 @@ static void test_size_too_big(void **state)
 	r = script(&p, 1024, st);
 	assert_never_sent(r, "MAIL");
 	assert_never_sent(r, "RCPT");
+	assert_string_equal(pl_smtp_error_info(&r->s)->text,
+			    "message of 5000 bytes is larger than the server's SIZE limit of 1000");
 	run_free(r);
 }
 
