@@ -848,6 +848,10 @@ static void close_chunk(pl_smtp *s, int last)
 	s->tx_len -= BDAT_HDR_MAX - hl;
 	s->chunk_open = 0;
 	expect_push(s, last ? EXP_BDAT_LAST : EXP_BDAT);
+	/* Queue full: read replies down to half of it before the next chunk,
+	 * so reading and sending do not alternate one reply at a time. */
+	if (s->expect_len >= PL_SMTP_QUEUE_MAX)
+		s->chunk_backoff = 1;
 }
 
 static pl_want chunk_want(const pl_smtp *s)
@@ -857,7 +861,7 @@ static pl_want chunk_want(const pl_smtp *s)
 	if (s->chunk_open)
 		return PL_WANT_BODY; /* closed by body_write as soon as it is full */
 	/* a new chunk needs a reply slot; without PIPELINING, the last reply */
-	if (s->expect_len >= PL_SMTP_QUEUE_MAX ||
+	if (s->chunk_backoff || s->expect_len >= PL_SMTP_QUEUE_MAX ||
 	    (!(s->caps & PL_CAP_PIPELINING) && s->expect_len > 0))
 		return unsent ? PL_WANT_SEND : PL_WANT_RECV;
 	return tx_room(s) >= CHUNK_OPEN_MIN ? PL_WANT_BODY : PL_WANT_SEND;
@@ -1043,6 +1047,8 @@ void pl_smtp_rx(pl_smtp *s, const uint8_t *data, size_t len)
 		if (ev != PL_REPLY_DONE)
 			continue;
 		kind = expect_pop(s);
+		if (s->expect_len <= PL_SMTP_QUEUE_MAX / 2)
+			s->chunk_backoff = 0;
 		if (s->phase == PH_DRAIN)
 			drain_reply(s, kind);
 		else

@@ -190,6 +190,7 @@ typedef struct pl_smtp {
 	uint8_t txn_open;              /* MAIL sent, transaction not closed: RSET */
 	/* CHUNKING: the open chunk's reserved header starts at chunk_start */
 	uint8_t chunking, chunk_open;
+	uint8_t chunk_backoff;         /* reply queue was full: read down to half */
 	size_t chunk_start;
 } pl_smtp;
 
