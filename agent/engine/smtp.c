@@ -1143,7 +1143,7 @@ pl_err pl_smtp_next(pl_smtp *s, const pl_smtp_mail *m)
 	memset(s->rcpt_code, 0, sizeof(s->rcpt_code));
 	memset(&s->error, 0, sizeof(s->error));
 	s->last_code = 0;
-	s->chunk_open = 0;
+	s->chunk_open = s->chunk_backoff = 0;
 	e = check_mail(s, m, PL_STAGE_MAIL);
 	if (e) {
 		s->phase = PH_FAILED;
