@@ -2,7 +2,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #ifdef WOLFSSL_USER_SETTINGS
 #include <wolfssl/wolfcrypt/settings.h>
@@ -14,6 +13,10 @@
 #include <wolfssl/wolfcrypt/error-crypt.h>
 
 #include "pl_config.h"
+
+#ifndef NO_FILESYSTEM
+#include <sys/stat.h>
+#endif
 
 /* TLS 1.3 suites first, then TLS 1.2 AEAD suites with forward secrecy only:
  * no RC4, NULL, export, CBC or static RSA even where the library has them. */
@@ -78,10 +81,28 @@ static int is_ip_literal(const char *h)
 	return dots == 3;
 }
 
-static pl_err load_trust(pl_tls *t, const char *path)
+static pl_err load_trust(pl_tls *t, const pl_tls_opts *o)
 {
-	struct stat st;
+	const char *path = o->trust_file && o->trust_file[0] ? o->trust_file
+							     : CONFIG_POSTLET_TLS_DEFAULT_TRUST_FILE;
 	int rc;
+
+	if (o->trust_pem) {
+		rc = wolfSSL_CTX_load_verify_buffer_ex(t->ctx, (const unsigned char *)o->trust_pem,
+						       (long)strlen(o->trust_pem), WOLFSSL_FILETYPE_PEM,
+						       0, WOLFSSL_LOAD_FLAG_IGNORE_ERR);
+		if (rc != WOLFSSL_SUCCESS) {
+			snprintf(t->detail, sizeof(t->detail), "no usable certificates in trust_pem");
+			return PL_E_CONFIG;
+		}
+		return PL_OK;
+	}
+#ifdef NO_FILESYSTEM
+	/* a wolfSSL profile without a file system (firmware) */
+	snprintf(t->detail, sizeof(t->detail), "no trust_pem given and no file system for %s", path);
+	return PL_E_CONFIG;
+#else
+	struct stat st;
 
 	if (stat(path, &st) != 0) {
 		snprintf(t->detail, sizeof(t->detail), "cannot read trust file %s", path);
@@ -99,13 +120,12 @@ static pl_err load_trust(pl_tls *t, const char *path)
 		return PL_E_CONFIG;
 	}
 	return PL_OK;
+#endif
 }
 
 static pl_err setup(pl_tls *t, const pl_tls_opts *o)
 {
 	int groups[] = { WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1, WOLFSSL_ECC_SECP384R1 };
-	const char *trust = o->trust_file && o->trust_file[0] ? o->trust_file
-							      : CONFIG_POSTLET_TLS_DEFAULT_TRUST_FILE;
 	pl_err e;
 
 	t->ctx = wolfSSL_CTX_new(wolfSSLv23_client_method());
@@ -117,7 +137,7 @@ static pl_err setup(pl_tls *t, const pl_tls_opts *o)
 		return PL_E_INTERNAL;
 	(void)wolfSSL_CTX_set_groups(t->ctx, groups, (int)(sizeof(groups) / sizeof(groups[0])));
 	wolfSSL_CTX_set_verify(t->ctx, WOLFSSL_VERIFY_PEER, NULL);
-	e = load_trust(t, trust);
+	e = load_trust(t, o);
 	if (e)
 		return e;
 	t->ssl = wolfSSL_new(t->ctx);
