@@ -6,14 +6,18 @@
   size-map.py MAP --objects  -> the same per object file (archive member)
 
 Components are recognised by the input file's path:
-  postlet core   libpostlet.a members except the TLS glue and the port
-  TLS glue       libpostlet.a(tls_wolfssl.o)
-  postlet port   libpostlet.a(port_lwip.o, log_line.o)
+  postlet core   libpostlet.a members except the TLS glue and the port;
+                 obj/agent/ outside tls/ and cli/
+  TLS glue       libpostlet.a(tls_wolfssl.o), obj/agent/tls/
+  postlet port   libpostlet.a(port_lwip.o, log_line.o), obj/port/
+  postlet session  the application's static pl_session (all of postlet's
+                 buffers; .bss.session of the example's main.o)
+  postlet CLI    obj/agent/cli/ (the program's front end)
   wolfSSL        libwolfssl.a
   lwIP           liblwip.a
   lwIP smtp app  lwip/apps/smtp/smtp.o
   app + board    the example's own objects (main, board, sys_arch, start-up)
-  libc + libgcc  newlib-nano, libgcc, libnosys, crt*.o
+  libc + libgcc  everything else: newlib-nano/glibc/musl, libgcc, crt*.o
 """
 import re
 import sys
@@ -23,6 +27,8 @@ TLS_GLUE = {"tls_wolfssl.o"}
 
 
 def component(path):
+    if path == "[pl_session]":
+        return "postlet session"
     m = re.match(r"(.*?)\(([^)]*)\)$", path)
     archive, member = (m.group(1), m.group(2)) if m else (path, None)
     base = archive.rsplit("/", 1)[-1]
@@ -31,6 +37,15 @@ def component(path):
             return "TLS glue"
         if member in POSTLET_PORT:
             return "postlet port"
+        return "postlet core"
+    # objects of a postlet program build ($(O)/obj/...)
+    if "/obj/agent/tls/" in path:
+        return "TLS glue"
+    if "/obj/agent/cli/" in path:
+        return "postlet CLI"
+    if "/obj/port/" in path:
+        return "postlet port"
+    if "/obj/agent/" in path:
         return "postlet core"
     if base == "libwolfssl.a":
         return "wolfSSL"
@@ -78,13 +93,13 @@ def parse(path):
                 continue
             m = re.match(r"^ (\S+)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S.*)$", line)
             if m and m.group(1) != "*fill*":
-                obj, size = m.group(4), int(m.group(3), 16)
+                sec, obj, size = m.group(1), m.group(4), int(m.group(3), 16)
             elif re.match(r"^ (\S+)$", line) and not line.strip().startswith("*"):
                 pending = line.strip()
                 continue
             elif pending and num.match(line):
                 m = num.match(line)
-                obj, size = m.group(3), int(m.group(2), 16)
+                sec, obj, size = pending, m.group(3), int(m.group(2), 16)
                 pending = None
                 if obj.startswith("0x") or "=" in obj:
                     continue
@@ -94,6 +109,9 @@ def parse(path):
             if size == 0:
                 continue
             key = obj
+            # the example's static pl_session: postlet's buffers, in the app
+            if obj.endswith("/fw/main.o") and sec == ".bss.session":
+                key = "[pl_session]"
             d = sizes.setdefault(key, {"text": 0, "rodata": 0, "data": 0, "bss": 0})
             d[kind(outsec)] += size
     return sizes

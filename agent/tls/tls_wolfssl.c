@@ -26,6 +26,14 @@ static const char cipher_list[] =
 	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
 	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
+/* TLS 1.2 at least; a TLS 1.3-only wolfSSL profile (WOLFSSL_NO_TLS12)
+ * rejects a 1.2 floor */
+#ifdef WOLFSSL_NO_TLS12
+#define PL_TLS_MIN_VERSION WOLFSSL_TLSV1_3
+#else
+#define PL_TLS_MIN_VERSION WOLFSSL_TLSV1_2
+#endif
+
 static int wolf_ready;
 
 static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
@@ -132,7 +140,7 @@ static pl_err setup(pl_tls *t, const pl_tls_opts *o)
 	if (!t->ctx)
 		return PL_E_INTERNAL;
 	/* Debian's library still has TLS 1.0/1.1 compiled in: refuse them */
-	if (wolfSSL_CTX_SetMinVersion(t->ctx, WOLFSSL_TLSV1_2) != WOLFSSL_SUCCESS ||
+	if (wolfSSL_CTX_SetMinVersion(t->ctx, PL_TLS_MIN_VERSION) != WOLFSSL_SUCCESS ||
 	    wolfSSL_CTX_set_cipher_list(t->ctx, cipher_list) != WOLFSSL_SUCCESS)
 		return PL_E_INTERNAL;
 	(void)wolfSSL_CTX_set_groups(t->ctx, groups, (int)(sizeof(groups) / sizeof(groups[0])));
