@@ -116,7 +116,9 @@ $(O)/postlet: $(WOLFSSL_LIBA)
 wolfssl: $(WOLFSSL_LIBA)
 wolfssl-source: $(WOLFSSL_FETCHED)
 
-$(WOLFSSL_FETCHED): scripts/wolfssl-source.sh
+# fetched once: a newer script does not refetch (delete the cache for
+# that), so a copied tree with its cache (OpenWrt SDK) never calls apt
+$(WOLFSSL_FETCHED):
 	@echo "  FETCH   wolfssl source -> $(WOLFSSL_SRC_CACHE)"
 	$(Q)sh scripts/wolfssl-source.sh $(WOLFSSL_SRC_CACHE)
 	$(Q)test -f $@ && touch $@

@@ -209,6 +209,7 @@ heap() {
 routers() {
 	local t dir bin strip prefix run
 	sh scripts/install-cross.sh mips arm64 musl qemu || note "some cross tools are missing"
+	mkdir -p "$O/cross"
 	p "## Static postlet for routers and Linux (release profile, wolfSSL from source)"
 	p ""
 	p "\`configs/release_defconfig\`, wolfSSL linux profile, \`-static -Wl,--gc-sections\`."
