@@ -3,7 +3,8 @@
 # aarch64 (Debian's cross gcc, glibc, static) and for x86_64 with musl,
 # each with wolfSSL built from Debian's source package for that target
 # (mk/cross.mk), then run under qemu-user (natively for musl) against the
-# test bed: a message must arrive intact.
+# test bed: a message must arrive intact.  Also: the Cortex-M4 firmware
+# image (make firmware) links with everything it needs.
 #
 # Prints one PASS/FAIL/SKIP line per test.  Toolchains come from Debian's
 # archive (scripts/install-cross.sh, root); without them the tests SKIP with
@@ -122,6 +123,32 @@ if [ "$have_musl" = 1 ]; then
 	fi
 else
 	skip "cross_build_musl: musl-tools cannot be installed here (x86_64 only; $(why))"
+fi
+
+# The Cortex-M4 firmware image (mk/firmware.mk) must link: postlet's lwIP
+# port library, lwIP and wolfSSL (firmware profile) in one ARM ELF.
+if sh scripts/install-cross.sh cm4 2>>"$LOG/apt.err"; then
+	fw=$O/cross/cm4
+	if ! timeout 600 $MAKE --no-print-directory -j2 firmware FW_O="$fw" >"$LOG/cm4.log" 2>&1; then
+		fail "firmware_link: make firmware failed: $(grep -m1 -E 'error|Error' "$LOG/cm4.log" | cut -c1-160)"
+	else
+		elf=$fw/postlet-example.elf
+		m=$(readelf -h "$elf" 2>/dev/null | sed -n 's/^ *Machine: *//p')
+		missing=
+		for sym in main pl_session_send pl_smtp_rx pl_tls_open pl_port_connect wolfSSL_connect \
+			wolfSSL_CTX_load_verify_buffer_ex lwip_connect tcpip_init tcp_write; do
+			arm-none-eabi-nm "$elf" | grep -q " [TtWw] $sym\$" || missing="$missing $sym"
+		done
+		if [ "$m" != ARM ]; then
+			fail "firmware_link: $elf is for '$m', expected ARM"
+		elif [ -n "$missing" ]; then
+			fail "firmware_link: $elf lacks:$missing"
+		else
+			pass "firmware_link (Cortex-M4 ELF, $(arm-none-eabi-size "$elf" | awk 'NR == 2 { print $1 + $2 " bytes flash, " $2 + $3 " bytes static RAM" }'))"
+		fi
+	fi
+else
+	skip "firmware_link: arm-none-eabi-gcc with newlib-nano cannot be installed ($(why))"
 fi
 
 exit "$failed"
