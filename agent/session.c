@@ -70,7 +70,7 @@ static void step_recv(pl_session *s)
 
 static void step_tls(pl_session *s, const pl_account *a)
 {
-	pl_tls_opts o = { a->trust_file, a->tls_name ? a->tls_name : a->host };
+	pl_tls_opts o = { a->trust_file, a->trust_pem, a->tls_name ? a->tls_name : a->host };
 	pl_err e = pl_tls_open(&s->tls, &s->link, &o);
 
 	if (e) {

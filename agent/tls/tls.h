@@ -17,6 +17,8 @@
 
 typedef struct pl_tls_opts {
 	const char *trust_file;   /* PEM file or directory; NULL = built-in default */
+	const char *trust_pem;    /* PEM text (NUL-terminated) instead of a file:
+				   * firmware without a file system; wins if set */
 	const char *host;         /* name or IP literal the certificate must match */
 } pl_tls_opts;
 

@@ -2,7 +2,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #ifdef WOLFSSL_USER_SETTINGS
 #include <wolfssl/wolfcrypt/settings.h>
@@ -15,6 +14,10 @@
 
 #include "pl_config.h"
 
+#ifndef NO_FILESYSTEM
+#include <sys/stat.h>
+#endif
+
 /* TLS 1.3 suites first, then TLS 1.2 AEAD suites with forward secrecy only:
  * no RC4, NULL, export, CBC or static RSA even where the library has them. */
 static const char cipher_list[] =
@@ -22,6 +25,14 @@ static const char cipher_list[] =
 	"ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
 	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
 	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
+/* TLS 1.2 at least; a TLS 1.3-only wolfSSL profile (WOLFSSL_NO_TLS12)
+ * rejects a 1.2 floor */
+#ifdef WOLFSSL_NO_TLS12
+#define PL_TLS_MIN_VERSION WOLFSSL_TLSV1_3
+#else
+#define PL_TLS_MIN_VERSION WOLFSSL_TLSV1_2
+#endif
 
 static int wolf_ready;
 
@@ -78,10 +89,28 @@ static int is_ip_literal(const char *h)
 	return dots == 3;
 }
 
-static pl_err load_trust(pl_tls *t, const char *path)
+static pl_err load_trust(pl_tls *t, const pl_tls_opts *o)
 {
-	struct stat st;
+	const char *path = o->trust_file && o->trust_file[0] ? o->trust_file
+							     : CONFIG_POSTLET_TLS_DEFAULT_TRUST_FILE;
 	int rc;
+
+	if (o->trust_pem) {
+		rc = wolfSSL_CTX_load_verify_buffer_ex(t->ctx, (const unsigned char *)o->trust_pem,
+						       (long)strlen(o->trust_pem), WOLFSSL_FILETYPE_PEM,
+						       0, WOLFSSL_LOAD_FLAG_IGNORE_ERR);
+		if (rc != WOLFSSL_SUCCESS) {
+			snprintf(t->detail, sizeof(t->detail), "no usable certificates in trust_pem");
+			return PL_E_CONFIG;
+		}
+		return PL_OK;
+	}
+#ifdef NO_FILESYSTEM
+	/* a wolfSSL profile without a file system (firmware) */
+	snprintf(t->detail, sizeof(t->detail), "no trust_pem given and no file system for %s", path);
+	return PL_E_CONFIG;
+#else
+	struct stat st;
 
 	if (stat(path, &st) != 0) {
 		snprintf(t->detail, sizeof(t->detail), "cannot read trust file %s", path);
@@ -99,25 +128,24 @@ static pl_err load_trust(pl_tls *t, const char *path)
 		return PL_E_CONFIG;
 	}
 	return PL_OK;
+#endif
 }
 
 static pl_err setup(pl_tls *t, const pl_tls_opts *o)
 {
 	int groups[] = { WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1, WOLFSSL_ECC_SECP384R1 };
-	const char *trust = o->trust_file && o->trust_file[0] ? o->trust_file
-							      : CONFIG_POSTLET_TLS_DEFAULT_TRUST_FILE;
 	pl_err e;
 
 	t->ctx = wolfSSL_CTX_new(wolfSSLv23_client_method());
 	if (!t->ctx)
 		return PL_E_INTERNAL;
 	/* Debian's library still has TLS 1.0/1.1 compiled in: refuse them */
-	if (wolfSSL_CTX_SetMinVersion(t->ctx, WOLFSSL_TLSV1_2) != WOLFSSL_SUCCESS ||
+	if (wolfSSL_CTX_SetMinVersion(t->ctx, PL_TLS_MIN_VERSION) != WOLFSSL_SUCCESS ||
 	    wolfSSL_CTX_set_cipher_list(t->ctx, cipher_list) != WOLFSSL_SUCCESS)
 		return PL_E_INTERNAL;
 	(void)wolfSSL_CTX_set_groups(t->ctx, groups, (int)(sizeof(groups) / sizeof(groups[0])));
 	wolfSSL_CTX_set_verify(t->ctx, WOLFSSL_VERIFY_PEER, NULL);
-	e = load_trust(t, trust);
+	e = load_trust(t, o);
 	if (e)
 		return e;
 	t->ssl = wolfSSL_new(t->ctx);
