@@ -68,7 +68,17 @@ static void step_recv(pl_session *s)
 
 static void step_tls(pl_session *s, const pl_account *a)
 {
-	pl_tls_opts o = { a->trust_file, a->tls_name ? a->tls_name : a->host };
+	pl_tls_opts o = {
+		.trust_file = a->trust_file,
+		.host = a->tls_name ? a->tls_name : a->host,
+		.pins = a->tls_pins,
+		.npins = a->tls_npins,
+		.no_verify = a->tls_no_verify,
+		.cert_file = a->tls_cert_file,
+		.key_file = a->tls_key_file,
+		.cache = a->tls_cache,
+		.port = a->port,
+	};
 	pl_err e = pl_tls_open(&s->tls, &s->link, &o);
 
 	if (e) {
@@ -79,6 +89,22 @@ static void step_tls(pl_session *s, const pl_account *a)
 	pl_tls_describe(&s->tls, s->tls_info, sizeof(s->tls_info));
 	pl_port_log(PL_LOG_INFO, "TLS established: %s", s->tls_info);
 	pl_smtp_tls_ready(&s->smtp);
+}
+
+/* --serverinfo: once the engine, past EHLO (and TLS), asks to send the
+ * envelope, record the TLS facts and say QUIT instead: no mail is started. */
+static int probe_done(pl_session *s)
+{
+	size_t len;
+	const uint8_t *p = pl_smtp_tx_data(&s->smtp, &len);
+
+	if (len < 5 || memcmp(p, "MAIL ", 5) != 0)
+		return 0;
+	if (s->tls_on)
+		(void)pl_tls_peer_info(&s->tls, s->probe);
+	trace(s, 'C', (const uint8_t *)"QUIT\r\n", 6);
+	(void)conn_send(s, "QUIT\r\n", 6);
+	return 1;
 }
 
 /* Body slices: keep a small read-ahead so the engine can take what fits. */
@@ -111,6 +137,7 @@ pl_err pl_session_send(pl_session *s, const pl_account *a, const pl_message *m)
 {
 	pl_smtp_params p;
 	struct body_state body = { 0, 0, 0 };
+	int probed = 0;
 	pl_err e;
 	pl_want w;
 
@@ -144,6 +171,8 @@ pl_err pl_session_send(pl_session *s, const pl_account *a, const pl_message *m)
 	while ((w = pl_smtp_want(&s->smtp)) != PL_DONE && w != PL_FAILED) {
 		switch (w) {
 		case PL_WANT_SEND:
+			if (s->probe && (probed = probe_done(s)))
+				goto out;
 			step_send(s);
 			break;
 		case PL_WANT_RECV:
@@ -159,7 +188,8 @@ pl_err pl_session_send(pl_session *s, const pl_account *a, const pl_message *m)
 			break;
 		}
 	}
+out:
 	pl_tls_close(&s->tls);
 	pl_link_close(&s->link);
-	return w == PL_DONE ? PL_OK : pl_smtp_error_info(&s->smtp)->err;
+	return w == PL_DONE || probed ? PL_OK : pl_smtp_error_info(&s->smtp)->err;
 }

@@ -24,6 +24,12 @@ typedef struct pl_account {
 	pl_tls_mode tls_mode;
 	const char *trust_file;     /* NULL = CONFIG_POSTLET_TLS_DEFAULT_TRUST_FILE */
 	const char *tls_name;       /* name the certificate must carry; NULL = host */
+	const pl_tls_pin *tls_pins; /* replace CA verification (see tls/tls.h) */
+	size_t tls_npins;
+	int tls_no_verify;          /* tls_certcheck off: explicit only */
+	const char *tls_cert_file;  /* client certificate (PEM) and key */
+	const char *tls_key_file;
+	pl_tls_cache *tls_cache;    /* NULL = no resumption */
 	unsigned auth_mechs;        /* PL_AUTH_*; 0 = no AUTH */
 	int auth_cleartext_ok;
 	const char *user;
@@ -58,6 +64,8 @@ typedef struct pl_session {
 	pl_trace_fn trace;
 	void *trace_ctx;
 	char tls_info[64];          /* protocol and suite, once TLS is up */
+	pl_tls_peer *probe;         /* non-NULL (--serverinfo): stop before the
+	                             * envelope, QUIT, fill *probe with the TLS facts */
 	uint8_t tx[CONFIG_POSTLET_TX_BUF_SIZE];
 	uint8_t rx[CONFIG_POSTLET_RX_BUF_SIZE];
 	uint8_t body[CONFIG_POSTLET_TX_BUF_SIZE / 2];

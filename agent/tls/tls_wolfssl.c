@@ -11,9 +11,23 @@
 #endif
 #include <wolfssl/ssl.h>
 #include <wolfssl/error-ssl.h> /* not pulled in by ssl.h without OPENSSL_EXTRA */
+#include <wolfssl/wolfcrypt/asn.h>
+#include <wolfssl/wolfcrypt/coding.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
+#include <wolfssl/wolfcrypt/sha256.h>
 
 #include "pl_config.h"
+
+/* Trust anchors compiled in from PEM files (mk/truststore.mk). */
+#if defined(__has_include)
+#if __has_include("pl_truststore.h")
+#include "pl_truststore.h"
+#endif
+#endif
+#ifndef PL_TRUSTSTORE_LEN
+#define PL_TRUSTSTORE_LEN 0
+static const unsigned char pl_truststore_pem[1];
+#endif
 
 /* TLS 1.3 suites first, then TLS 1.2 AEAD suites with forward secrecy only:
  * no RC4, NULL, export, CBC or static RSA even where the library has them. */
@@ -78,34 +92,110 @@ static int is_ip_literal(const char *h)
 	return dots == 3;
 }
 
+static int fail_cfg(pl_tls *t, const char *what, const char *path)
+{
+	snprintf(t->detail, sizeof(t->detail), "%s %s", what, path);
+	return PL_E_CONFIG;
+}
+
 static pl_err load_trust(pl_tls *t, const char *path)
 {
 	struct stat st;
 	int rc;
 
-	if (stat(path, &st) != 0) {
-		snprintf(t->detail, sizeof(t->detail), "cannot read trust file %s", path);
-		return PL_E_CONFIG;
+	if (!path && PL_TRUSTSTORE_LEN) {
+		if (wolfSSL_CTX_load_verify_buffer(t->ctx, pl_truststore_pem, (long)PL_TRUSTSTORE_LEN,
+						   WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS)
+			return fail_cfg(t, "no usable certificates in", "the compiled-in trust store");
+		return PL_OK;
 	}
-	/* ignore single unparsable certificates in a system bundle */
+	if (!path)
+		path = CONFIG_POSTLET_TLS_DEFAULT_TRUST_FILE;
+	if (stat(path, &st) != 0)
+		return fail_cfg(t, "cannot read trust file", path);
+	/* a directory is a hashed CA directory (c_rehash); single unparsable
+	 * certificates in a system bundle are skipped, not fatal */
 	if (S_ISDIR(st.st_mode))
 		rc = wolfSSL_CTX_load_verify_locations_ex(t->ctx, NULL, path,
 							  WOLFSSL_LOAD_FLAG_IGNORE_ERR);
 	else
 		rc = wolfSSL_CTX_load_verify_locations_ex(t->ctx, path, NULL,
 							  WOLFSSL_LOAD_FLAG_IGNORE_ERR);
-	if (rc != WOLFSSL_SUCCESS) {
-		snprintf(t->detail, sizeof(t->detail), "no usable certificates in %s", path);
-		return PL_E_CONFIG;
-	}
+	if (rc != WOLFSSL_SUCCESS)
+		return fail_cfg(t, "no usable certificates in", path);
 	return PL_OK;
+}
+
+/* Was the server's first certificate self-signed?  Parsed from the DER
+ * the verifier hands us, so it works without the OpenSSL layer. */
+static int leaf_self_signed(WOLFSSL_X509_STORE_CTX *st)
+{
+	DecodedCert dc;
+	int self;
+
+	if (!st->certs || st->totalCerts < 1)
+		return 0;
+	wc_InitDecodedCert(&dc, st->certs[0].buffer, st->certs[0].length, NULL);
+	self = wc_ParseCert(&dc, CERT_TYPE, NO_VERIFY, NULL) == 0 && dc.selfSigned;
+	wc_FreeDecodedCert(&dc);
+	return self;
+}
+
+/* Called by wolfSSL for certificate problems (and, in builds with
+ * WOLFSSL_ALWAYS_VERIFY_CB, for every certificate). */
+static int verify_cb(int ok, WOLFSSL_X509_STORE_CTX *st)
+{
+	pl_tls *t = st->userCtx;
+
+	if (ok || !t || !t->opts)
+		return ok;
+	/* pins replace CA verification: they are checked on the leaf once
+	 * the handshake is done, before a single SMTP byte goes out */
+	if (t->opts->npins)
+		return 1;
+	if (!t->self_signed)
+		t->self_signed = leaf_self_signed(st);
+	return 0;
+}
+
+static pl_err load_client_cert(pl_tls *t, const pl_tls_opts *o)
+{
+	if (!o->cert_file || !o->cert_file[0])
+		return PL_OK;
+	if (!o->key_file || !o->key_file[0])
+		return fail_cfg(t, "client certificate without a key file:", o->cert_file);
+	if (wolfSSL_CTX_use_certificate_chain_file(t->ctx, o->cert_file) != WOLFSSL_SUCCESS)
+		return fail_cfg(t, "cannot load client certificate (PEM)", o->cert_file);
+	if (wolfSSL_CTX_use_PrivateKey_file(t->ctx, o->key_file, WOLFSSL_FILETYPE_PEM) !=
+		    WOLFSSL_SUCCESS ||
+	    wolfSSL_CTX_check_private_key(t->ctx) != WOLFSSL_SUCCESS)
+		return fail_cfg(t, "cannot load the client key or it does not match the certificate:",
+				o->key_file);
+	return PL_OK;
+}
+
+/* Everything a verified session depended on; a cached session is reused
+ * only under an identical key.  Returns 0 if it does not fit (no caching). */
+static int make_cache_key(pl_tls *t, const pl_tls_opts *o)
+{
+	size_t n = (size_t)snprintf(t->cache_key, sizeof(t->cache_key), "%s|%u|%d|%s|%s|",
+				    o->host, (unsigned)o->port, o->no_verify,
+				    o->trust_file ? o->trust_file : "-",
+				    o->cert_file ? o->cert_file : "-");
+	size_t i;
+
+	for (i = 0; i < o->npins && n < sizeof(t->cache_key); i++)
+		n += (size_t)snprintf(t->cache_key + n, sizeof(t->cache_key) - n, "%u%02x%02x%02x%02x,",
+				      o->pins[i].kind, o->pins[i].sha256[0], o->pins[i].sha256[1],
+				      o->pins[i].sha256[2], o->pins[i].sha256[3]);
+	return n < sizeof(t->cache_key);
 }
 
 static pl_err setup(pl_tls *t, const pl_tls_opts *o)
 {
 	int groups[] = { WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1, WOLFSSL_ECC_SECP384R1 };
-	const char *trust = o->trust_file && o->trust_file[0] ? o->trust_file
-							      : CONFIG_POSTLET_TLS_DEFAULT_TRUST_FILE;
+	const char *trust = o->trust_file && o->trust_file[0] ? o->trust_file : NULL;
+	int pinned = o->npins > 0;
 	pl_err e;
 
 	t->ctx = wolfSSL_CTX_new(wolfSSLv23_client_method());
@@ -116,8 +206,15 @@ static pl_err setup(pl_tls *t, const pl_tls_opts *o)
 	    wolfSSL_CTX_set_cipher_list(t->ctx, cipher_list) != WOLFSSL_SUCCESS)
 		return PL_E_INTERNAL;
 	(void)wolfSSL_CTX_set_groups(t->ctx, groups, (int)(sizeof(groups) / sizeof(groups[0])));
-	wolfSSL_CTX_set_verify(t->ctx, WOLFSSL_VERIFY_PEER, NULL);
-	e = load_trust(t, trust);
+	wolfSSL_CTX_set_verify(t->ctx, o->no_verify ? WOLFSSL_VERIFY_NONE : WOLFSSL_VERIFY_PEER,
+			       o->no_verify ? NULL : verify_cb);
+	/* with pins or without verification, no CA is consulted */
+	if (!pinned && !o->no_verify) {
+		e = load_trust(t, trust);
+		if (e)
+			return e;
+	}
+	e = load_client_cert(t, o);
 	if (e)
 		return e;
 	t->ssl = wolfSSL_new(t->ctx);
@@ -127,11 +224,19 @@ static pl_err setup(pl_tls *t, const pl_tls_opts *o)
 	wolfSSL_SSLSetIOSend(t->ssl, io_send);
 	wolfSSL_SetIOReadCtx(t->ssl, t);
 	wolfSSL_SetIOWriteCtx(t->ssl, t);
+	wolfSSL_SetCertCbCtx(t->ssl, t);
 	if (!is_ip_literal(o->host)) {
 		if (wolfSSL_UseSNI(t->ssl, WOLFSSL_SNI_HOST_NAME, o->host,
-				   (unsigned short)strlen(o->host)) != WOLFSSL_SUCCESS ||
+				   (unsigned short)strlen(o->host)) != WOLFSSL_SUCCESS)
+			return PL_E_INTERNAL;
+		if (!pinned && !o->no_verify &&
 		    wolfSSL_check_domain_name(t->ssl, o->host) != WOLFSSL_SUCCESS)
 			return PL_E_INTERNAL;
+	}
+	if (o->cache && make_cache_key(t, o)) {
+		t->cache = o->cache;
+		if (t->cache->session && strcmp(t->cache->key, t->cache_key) == 0)
+			(void)wolfSSL_set_session(t->ssl, t->cache->session);
 	}
 	return PL_OK;
 }
@@ -149,16 +254,82 @@ static pl_err check_ip(pl_tls *t, const char *host)
 	ok = peer && wolfSSL_X509_check_ip_asc(peer, host, 0) == WOLFSSL_SUCCESS;
 	wolfSSL_X509_free(peer);
 	if (!ok) {
+		t->cause = PL_TLS_CAUSE_NAME_MISMATCH;
 		snprintf(t->detail, sizeof(t->detail),
-			 "server certificate does not name IP address %s", host);
+			 "certificate verification failed: the server certificate does not name "
+			 "IP address %s",
+			 host);
 		return PL_E_TLS_VERIFY;
 	}
 	return PL_OK;
 }
 
+/* SHA-256 of the peer's DER certificate and of its SubjectPublicKeyInfo. */
+static int peer_hashes(pl_tls *t, uint8_t cert[32], uint8_t spki[32])
+{
+	WOLFSSL_X509 *peer = wolfSSL_get_peer_certificate(t->ssl);
+	const unsigned char *der;
+	unsigned char key[2048];
+	int n = 0, kn = (int)sizeof(key), ok = 0;
+
+	if (!peer)
+		return 0;
+	der = wolfSSL_X509_get_der(peer, &n);
+	if (der && n > 0 && wc_Sha256Hash(der, (word32)n, cert) == 0 &&
+	    wolfSSL_X509_get_pubkey_buffer(peer, key, &kn) == WOLFSSL_SUCCESS && kn > 0 &&
+	    wc_Sha256Hash(key, (word32)kn, spki) == 0)
+		ok = 1;
+	wolfSSL_X509_free(peer);
+	return ok;
+}
+
+static pl_err check_pins(pl_tls *t, const pl_tls_opts *o)
+{
+	uint8_t cert[32], spki[32];
+	size_t i;
+
+	if (!o->npins)
+		return PL_OK;
+	if (peer_hashes(t, cert, spki)) {
+		for (i = 0; i < o->npins; i++) {
+			const uint8_t *h = o->pins[i].kind == PL_TLS_PIN_SPKI_SHA256 ? spki : cert;
+
+			if (memcmp(h, o->pins[i].sha256, 32) == 0)
+				return PL_OK;
+		}
+	}
+	t->cause = PL_TLS_CAUSE_PIN_MISMATCH;
+	snprintf(t->detail, sizeof(t->detail),
+		 "certificate verification failed: the server certificate matches none of the %u "
+		 "configured pin(s) (tls_fingerprint / tls_pin_spki)",
+		 (unsigned)o->npins);
+	return PL_E_TLS_VERIFY;
+}
+
+static const char *cause_text(pl_tls_cause c)
+{
+	switch (c) {
+	case PL_TLS_CAUSE_UNKNOWN_ISSUER:
+		return "the server certificate was issued by an unknown CA (not in the trust file)";
+	case PL_TLS_CAUSE_SELF_SIGNED:
+		return "the server certificate is self-signed and not trusted";
+	case PL_TLS_CAUSE_EXPIRED:
+		return "the server certificate has expired";
+	case PL_TLS_CAUSE_NOT_YET_VALID:
+		return "the server certificate is not yet valid (check the clock)";
+	case PL_TLS_CAUSE_NAME_MISMATCH:
+		return "the server certificate is for another host name";
+	case PL_TLS_CAUSE_BAD_CERT:
+		return "the server certificate is malformed or its signature is wrong";
+	default:
+		return "the server certificate was rejected";
+	}
+}
+
 static pl_err classify(pl_tls *t, int werr)
 {
 	char msg[WOLFSSL_MAX_ERROR_SZ];
+	WOLFSSL_ALERT_HISTORY ah;
 
 	if (t->io_err)
 		return t->io_err;
@@ -166,17 +337,53 @@ static pl_err classify(pl_tls *t, int werr)
 	switch (werr) {
 	case ASN_NO_SIGNER_E:
 	case ASN_SELF_SIGNED_E:
+		t->cause = t->self_signed || werr == ASN_SELF_SIGNED_E ? PL_TLS_CAUSE_SELF_SIGNED
+								      : PL_TLS_CAUSE_UNKNOWN_ISSUER;
+		break;
 	case ASN_AFTER_DATE_E:
+		t->cause = PL_TLS_CAUSE_EXPIRED;
+		break;
 	case ASN_BEFORE_DATE_E:
-	case ASN_SIG_CONFIRM_E:
+		t->cause = PL_TLS_CAUSE_NOT_YET_VALID;
+		break;
 	case DOMAIN_NAME_MISMATCH:
 	case IPADDR_MISMATCH:
-		snprintf(t->detail, sizeof(t->detail), "certificate verification failed: %s", msg);
-		return PL_E_TLS_VERIFY;
+		t->cause = PL_TLS_CAUSE_NAME_MISMATCH;
+		break;
+	case ASN_SIG_CONFIRM_E:
+	case ASN_PARSE_E:
+	case VERIFY_CERT_ERROR:
+		t->cause = PL_TLS_CAUSE_BAD_CERT;
+		break;
+	case VERSION_ERROR:
+		t->cause = PL_TLS_CAUSE_PROTOCOL_VERSION;
+		snprintf(t->detail, sizeof(t->detail),
+			 "TLS handshake failed: the server offers only a TLS version older than 1.2 "
+			 "(refused)");
+		return PL_E_TLS_HANDSHAKE;
 	default:
-		snprintf(t->detail, sizeof(t->detail), "TLS handshake failed: %s (%d)", msg, werr);
+		/* the server's alert names the reason better than our error */
+		if (wolfSSL_get_alert_history(t->ssl, &ah) == WOLFSSL_SUCCESS &&
+		    ah.last_rx.code == protocol_version) {
+			t->cause = PL_TLS_CAUSE_PROTOCOL_VERSION;
+			snprintf(t->detail, sizeof(t->detail),
+				 "TLS handshake failed: the server does not support TLS 1.2 or 1.3 "
+				 "(alert protocol_version)");
+			return PL_E_TLS_HANDSHAKE;
+		}
+		t->cause = PL_TLS_CAUSE_HANDSHAKE;
+		if (wolfSSL_get_alert_history(t->ssl, &ah) == WOLFSSL_SUCCESS && ah.last_rx.code > 0)
+			snprintf(t->detail, sizeof(t->detail),
+				 "TLS handshake failed: server sent alert %d: %s", ah.last_rx.code,
+				 msg);
+		else
+			snprintf(t->detail, sizeof(t->detail), "TLS handshake failed: %s (%d)", msg,
+				 werr);
 		return PL_E_TLS_HANDSHAKE;
 	}
+	snprintf(t->detail, sizeof(t->detail), "certificate verification failed: %s",
+		 cause_text(t->cause));
+	return PL_E_TLS_VERIFY;
 }
 
 pl_err pl_tls_open(pl_tls *t, pl_link *l, const pl_tls_opts *o)
@@ -194,12 +401,27 @@ pl_err pl_tls_open(pl_tls *t, pl_link *l, const pl_tls_opts *o)
 			return PL_E_INTERNAL;
 		wolf_ready = 1;
 	}
+	t->opts = o;
 	e = setup(t, o);
-	if (e)
+	if (!e && wolfSSL_connect(t->ssl) != WOLFSSL_SUCCESS)
+		e = classify(t, wolfSSL_get_error(t->ssl, 0));
+	if (!e) {
+		t->resumed = wolfSSL_session_reused(t->ssl);
+		/* a resumed session carries no certificate; its cache key proves
+		 * it was verified under these same settings */
+		if (!t->resumed && !o->no_verify)
+			e = o->npins ? check_pins(t, o) : check_ip(t, o->host);
+	}
+	t->opts = NULL;
+	if (e) {
+		/* a failed server must not be resumed later */
+		if (t->cache)
+			pl_tls_cache_clear(t->cache);
+		t->cache = NULL;
 		return e;
-	if (wolfSSL_connect(t->ssl) != WOLFSSL_SUCCESS)
-		return classify(t, wolfSSL_get_error(t->ssl, 0));
-	return check_ip(t, o->host);
+	}
+	t->up = 1;
+	return PL_OK;
 }
 
 long pl_tls_send(pl_tls *t, const void *buf, size_t len)
@@ -234,8 +456,142 @@ void pl_tls_describe(pl_tls *t, char *out, size_t cap)
 {
 	const char *suite = t->ssl ? wolfSSL_get_cipher_name(t->ssl) : NULL;
 
-	snprintf(out, cap, "%s %s", t->ssl ? wolfSSL_get_version(t->ssl) : "none",
-		 suite ? suite : "");
+	snprintf(out, cap, "%s %s%s", t->ssl ? wolfSSL_get_version(t->ssl) : "none",
+		 suite ? suite : "", t->resumed ? " (resumed)" : "");
+}
+
+static void hex_colon(const uint8_t *h, size_t n, char *out, size_t cap)
+{
+	size_t i, o = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < n && o + 3 < cap; i++)
+		o += (size_t)snprintf(out + o, cap - o, "%s%02X", i ? ":" : "", h[i]);
+}
+
+/* ASN.1 UTCTime / GeneralizedTime (tag, length, digits) as readable UTC. */
+static void asn_time(const uint8_t *p, int len, char *out, size_t cap)
+{
+	const char *d;
+	int n, y;
+
+	snprintf(out, cap, "?");
+	if (!p || len < 2)
+		return;
+	n = p[1];
+	d = (const char *)p + 2;
+	if (p[0] == ASN_UTC_TIME && n >= 13 && len >= n + 2) {
+		y = (d[0] - '0') * 10 + (d[1] - '0');
+		snprintf(out, cap, "%d-%.2s-%.2s %.2s:%.2s:%.2s UTC", y < 50 ? 2000 + y : 1900 + y,
+			 d + 2, d + 4, d + 6, d + 8, d + 10);
+	} else if (p[0] == ASN_GENERALIZED_TIME && n >= 15 && len >= n + 2) {
+		snprintf(out, cap, "%.4s-%.2s-%.2s %.2s:%.2s:%.2s UTC", d, d + 4, d + 6, d + 8,
+			 d + 10, d + 12);
+	}
+}
+
+pl_err pl_tls_peer_info(pl_tls *t, pl_tls_peer *out)
+{
+	WOLFSSL_X509 *peer;
+	const unsigned char *der;
+	uint8_t cert[32], spki[32];
+	DecodedCert dc;
+	word32 blen = sizeof(out->spki_sha256);
+	const char *s;
+	int n = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!t->ssl || !t->up)
+		return PL_E_USAGE;
+	snprintf(out->version, sizeof(out->version), "%s", wolfSSL_get_version(t->ssl));
+	s = wolfSSL_get_cipher_name(t->ssl);
+	snprintf(out->cipher, sizeof(out->cipher), "%s", s ? s : "?");
+	peer = wolfSSL_get_peer_certificate(t->ssl);
+	if (!peer)
+		return PL_E_TLS_VERIFY; /* resumed: no certificate in this handshake */
+	wolfSSL_X509_NAME_oneline(wolfSSL_X509_get_subject_name(peer), out->subject,
+				  (int)sizeof(out->subject));
+	wolfSSL_X509_NAME_oneline(wolfSSL_X509_get_issuer_name(peer), out->issuer,
+				  (int)sizeof(out->issuer));
+	der = wolfSSL_X509_get_der(peer, &n);
+	if (der && n > 0) {
+		wc_InitDecodedCert(&dc, der, (word32)n, NULL);
+		if (wc_ParseCert(&dc, CERT_TYPE, NO_VERIFY, NULL) == 0) {
+			asn_time(dc.beforeDate, dc.beforeDateLen, out->not_before,
+				 sizeof(out->not_before));
+			asn_time(dc.afterDate, dc.afterDateLen, out->not_after,
+				 sizeof(out->not_after));
+		}
+		wc_FreeDecodedCert(&dc);
+	}
+	wolfSSL_X509_free(peer);
+	if (peer_hashes(t, cert, spki)) {
+		hex_colon(cert, sizeof(cert), out->cert_sha256, sizeof(out->cert_sha256));
+		if (Base64_Encode_NoNl(spki, sizeof(spki), (byte *)out->spki_sha256, &blen) == 0)
+			out->spki_sha256[blen < sizeof(out->spki_sha256) ? blen : 0] = '\0';
+	}
+	return PL_OK;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+pl_err pl_tls_pin_parse(const char *text, size_t len, pl_tls_pin_kind kind, pl_tls_pin *out)
+{
+	size_t i, n = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->kind = (uint8_t)kind;
+	if (kind == PL_TLS_PIN_CERT_SHA256) {
+		for (i = 0; i < len;) {
+			int hi, lo;
+
+			if (text[i] == ':' && i > 0) {
+				i++;
+				continue;
+			}
+			if (i + 1 >= len || n >= sizeof(out->sha256))
+				return PL_E_CONFIG;
+			hi = hexval(text[i]);
+			lo = hexval(text[i + 1]);
+			if (hi < 0 || lo < 0)
+				return PL_E_CONFIG;
+			out->sha256[n++] = (uint8_t)(hi << 4 | lo);
+			i += 2;
+		}
+		return n == sizeof(out->sha256) ? PL_OK : PL_E_CONFIG;
+	}
+	if (kind == PL_TLS_PIN_SPKI_SHA256) {
+		uint8_t raw[48];
+		word32 rn = sizeof(raw);
+
+		if (len > 8 && memcmp(text, "sha256//", 8) == 0) {
+			text += 8;
+			len -= 8;
+		}
+		if (len != 44 || Base64_Decode((const byte *)text, (word32)len, raw, &rn) != 0 ||
+		    rn != sizeof(out->sha256))
+			return PL_E_CONFIG;
+		memcpy(out->sha256, raw, sizeof(out->sha256));
+		return PL_OK;
+	}
+	return PL_E_CONFIG;
+}
+
+void pl_tls_cache_clear(pl_tls_cache *c)
+{
+	if (c->session)
+		wolfSSL_SESSION_free(c->session);
+	c->session = NULL;
+	memset(c->key, 0, sizeof(c->key));
 }
 
 void pl_tls_close(pl_tls *t)
@@ -243,10 +599,23 @@ void pl_tls_close(pl_tls *t)
 	if (t->ssl) {
 		if (!t->io_err)
 			(void)wolfSSL_shutdown(t->ssl);
+		/* the ticket of TLS 1.3 arrives after the handshake, so the session
+		 * is taken for later connections only now */
+		if (t->cache && t->up && !t->io_err) {
+			WOLFSSL_SESSION *s = wolfSSL_get1_session(t->ssl);
+
+			if (s) {
+				pl_tls_cache_clear(t->cache);
+				t->cache->session = s;
+				memcpy(t->cache->key, t->cache_key, sizeof(t->cache->key));
+			}
+		}
 		wolfSSL_free(t->ssl);
 	}
 	if (t->ctx)
 		wolfSSL_CTX_free(t->ctx);
 	t->ssl = NULL;
 	t->ctx = NULL;
+	t->up = 0;
+	t->cache = NULL;
 }

@@ -1,0 +1,109 @@
+#include "serverinfo.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "exitcode.h"
+
+/* The capability lines of the last EHLO reply (after TLS, since STARTTLS
+ * discards the earlier one), gathered from the protocol trace. */
+struct caps_capture {
+	const pl_session *s;
+	int on;
+	size_t len;
+	char text[2048];
+};
+
+static void capture(void *ctx, char dir, const uint8_t *data, size_t len)
+{
+	struct caps_capture *c = ctx;
+
+	if (dir == 'C') {
+		c->on = len >= 5 && memcmp(data, "EHLO ", 5) == 0;
+		if (c->on)
+			c->len = 0;
+		return;
+	}
+	if (!c->on)
+		return;
+	if (len > sizeof(c->text) - 1 - c->len)
+		len = sizeof(c->text) - 1 - c->len;
+	memcpy(c->text + c->len, data, len);
+	c->len += len;
+	c->text[c->len] = '\0';
+}
+
+static long no_body(void *ctx, uint8_t *buf, size_t cap)
+{
+	(void)ctx;
+	(void)buf;
+	(void)cap;
+	return 0;
+}
+
+static void print_caps(const char *text)
+{
+	const char *p = text;
+	int first = 1;
+
+	printf("Capabilities (after TLS, if any):\n");
+	while (*p) {
+		size_t n = strcspn(p, "\r\n");
+
+		/* "250-KEYWORD" / "250 KEYWORD"; the first line is the greeting name */
+		if (n > 4 && !first)
+			printf("    %.*s\n", (int)(n - 4), p + 4);
+		first = 0;
+		p += n;
+		p += strspn(p, "\r\n");
+	}
+}
+
+int pl_cli_serverinfo(const pl_account *acct)
+{
+	static pl_session session;
+	static struct caps_capture cap;
+	static const char *const rcpt[] = { "postmaster" };
+	pl_account a = *acct;
+	pl_tls_peer peer;
+	pl_message m;
+	pl_err e;
+
+	a.auth_mechs = 0; /* information only: never credentials */
+	memset(&m, 0, sizeof(m));
+	memset(&peer, 0, sizeof(peer));
+	m.from = "";
+	m.rcpts = rcpt;
+	m.nrcpt = 1;
+	m.read = no_body;
+	memset(&cap, 0, sizeof(cap));
+	cap.s = &session;
+	session.trace = capture;
+	session.trace_ctx = &cap;
+	session.probe = &peer;
+	e = pl_session_send(&session, &a, &m);
+	session.probe = NULL;
+	if (e) {
+		const pl_smtp_error *err = pl_smtp_error_info(&session.smtp);
+
+		fprintf(stderr, "postlet: %s at %s: %s\n", pl_strerror(e), pl_stage_name(err->stage),
+			err->text[0] ? err->text : pl_strerror(e));
+		return pl_exit_code(e, err->code);
+	}
+	printf("SMTP server at %s, port %u\n", a.host, (unsigned)a.port);
+	if (a.tls_mode != PL_TLS_OFF) {
+		printf("TLS session parameters:\n    %s %s\n", peer.version, peer.cipher);
+		printf("TLS certificate information:\n");
+		printf("    Subject: %s\n    Issuer:  %s\n", peer.subject, peer.issuer);
+		printf("    Validity:\n        Activation time: %s\n        Expiration time: %s\n",
+		       peer.not_before, peer.not_after);
+		printf("    Fingerprints:\n        SHA256: %s\n", peer.cert_sha256);
+		printf("        SPKI pin (tls_pin_spki): %s\n", peer.spki_sha256);
+		if (a.tls_no_verify)
+			printf("    (not verified: tls_certcheck is off)\n");
+	} else {
+		printf("TLS: off (tls off)\n");
+	}
+	print_caps(cap.text);
+	return 0;
+}
