@@ -114,6 +114,7 @@ static const struct conf_key conf_keys[] = {
 	FIELD_STR("tls_cert_file", K_PATH, tls_cert_file),
 	FIELD_STR("tls_key_file", K_PATH, tls_key_file),
 	FIELD_STR("tls_host_override", K_STR, tls_host_override),
+	FIELD_INT("tls_session_cache", K_BOOL, tls_session_cache),
 	FIELD_INT("auth", K_AUTH, auth),
 	FIELD_STR("user", K_STR, user),
 	FIELD_STR("password", K_STR, password),
@@ -289,6 +290,7 @@ void pl_conf_clear(pl_account_conf *a)
 	a->tls = -1;
 	a->tls_starttls = -1;
 	a->tls_certcheck = -1;
+	a->tls_session_cache = -1;
 	a->auth = PL_CONF_AUTH_UNSET;
 	a->set_from_header = -1;
 }
@@ -409,6 +411,7 @@ void pl_conf_merge(pl_account_conf *base, const pl_account_conf *top)
 	MERGE_STR(tls_cert_file);
 	MERGE_STR(tls_key_file);
 	MERGE_STR(tls_host_override);
+	MERGE_TRI(tls_session_cache);
 	if (top->auth != PL_CONF_AUTH_UNSET)
 		base->auth = top->auth;
 	MERGE_STR(user);

@@ -44,6 +44,7 @@ typedef struct pl_account_conf {
 	char tls_cert_file[PL_CONF_PATH_MAX];  /* client certificate (PEM) */
 	char tls_key_file[PL_CONF_PATH_MAX];   /* its key (PEM) */
 	char tls_host_override[PL_CONF_STR_MAX]; /* name to verify instead of host */
+	int tls_session_cache;               /* -1, 0, 1: keep TLS state between runs */
 	enum pl_conf_auth auth;
 	char user[PL_CONF_STR_MAX];
 	char password[PL_CONF_STR_MAX];

@@ -492,6 +492,7 @@ static int run(struct options *o)
 	msg.read_ctx = &reader;
 	session.trace = o->verbose ? trace_stderr : NULL;
 	e = pl_session_send(&session, &acct, &msg);
+	pl_cli_tls_state_save();
 	memset(password, 0, sizeof(password));
 	if (o->verbose)
 		fprintf(stderr, "postlet: %u round trips, %lu bytes sent, %lu received%s%s\n",

@@ -70,6 +70,7 @@ int pl_cli_serverinfo(const pl_account *acct)
 	pl_err e;
 
 	a.auth_mechs = 0; /* information only: never credentials */
+	a.tls_cache = NULL; /* a resumed session would show no certificate */
 	memset(&m, 0, sizeof(m));
 	memset(&peer, 0, sizeof(peer));
 	m.from = "";

@@ -13,4 +13,11 @@
  * prints a warning on every run.  Pins live in static storage. */
 int pl_cli_tls_account(const pl_account_conf *c, pl_account *a);
 
+/* With "tls_session_cache on", pl_cli_tls_account() loaded the server's
+ * state record (resumption ticket, key-exchange group) into a->tls_cache
+ * from $XDG_CACHE_HOME/postlet (default ~/.cache/postlet); call this after
+ * the send to write it back (atomically, mode 0600) or delete it when the
+ * session failed.  A no-op otherwise. */
+void pl_cli_tls_state_save(void);
+
 #endif

@@ -67,9 +67,21 @@ typedef struct pl_tls_blob {
  * never trusted under weaker settings than the one that verified it.
  * Caller-owned; zero it before first use. */
 typedef struct pl_tls_cache {
-	char key[192];
+	char key[224];
 	void *session;            /* WOLFSSL_SESSION, a credential: never logged */
+	uint16_t group;           /* key-exchange group the server chose last
+	                           * time: its key share goes first (no HRR) */
 } pl_tls_cache;
+
+/* Storage of a cache record between runs (POSIX state file, firmware
+ * flash): export writes a self-checking record (magic, key, group, session,
+ * SHA-256 over all of it) and returns its length, 0 if there is nothing to
+ * keep or cap is too small; import refuses anything that does not check
+ * out (PL_E_PROTOCOL) and leaves c empty then.  The record holds the
+ * session ticket and secret: treat it as a credential, wipe after use. */
+#define PL_TLS_RECORD_MAX 4096
+size_t pl_tls_cache_export(const pl_tls_cache *c, uint8_t *buf, size_t cap);
+pl_err pl_tls_cache_import(pl_tls_cache *c, const uint8_t *buf, size_t len);
 
 typedef struct pl_tls_opts {
 	const char *trust_file;   /* PEM file or directory; NULL = built-in default */
@@ -94,7 +106,7 @@ typedef struct pl_tls {
 	int up;                   /* handshake completed */
 	const pl_tls_opts *opts;  /* valid during pl_tls_open only */
 	pl_tls_cache *cache;
-	char cache_key[192];
+	char cache_key[224];
 	char detail[200];         /* why the handshake failed, for the user */
 } pl_tls;
 

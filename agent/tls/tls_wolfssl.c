@@ -14,6 +14,7 @@
 #include <wolfssl/wolfcrypt/asn.h>
 #include <wolfssl/wolfcrypt/coding.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
+#include <wolfssl/wolfcrypt/hash.h>
 #include <wolfssl/wolfcrypt/sha256.h>
 
 #include "pl_config.h"
@@ -37,7 +38,39 @@ static const char cipher_list[] =
 	"ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
 	"ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
+/* Resumption and group memory (Kconfig POSTLET_TLS_SESSION_CACHE, default
+ * y).  On without Kconfig, and with a .config older than the option (it has
+ * no POSTLET_TLS_BUILTIN_TRUST string either): both mean the default. */
+#if defined(CONFIG_POSTLET_TLS_SESSION_CACHE) || !defined(PL_HAVE_AUTOCONF) || \
+	!defined(CONFIG_POSTLET_TLS_BUILTIN_TRUST)
+#define PL_ENABLE_TLS_SESSION_CACHE 1
+#else
+#define PL_ENABLE_TLS_SESSION_CACHE 0
+#endif
+
 static int wolf_ready;
+
+/* Key-exchange groups postlet offers, most preferred first. */
+static const struct {
+	const char *name; /* as wolfSSL_get_curve_name() says it */
+	uint16_t id;
+} groups_offered[] = {
+	{ "X25519", WOLFSSL_ECC_X25519 },
+	{ "SECP256R1", WOLFSSL_ECC_SECP256R1 },
+	{ "SECP384R1", WOLFSSL_ECC_SECP384R1 },
+};
+#define NGROUPS (sizeof(groups_offered) / sizeof(groups_offered[0]))
+
+static uint16_t negotiated_group(WOLFSSL *ssl)
+{
+	const char *n = wolfSSL_get_curve_name(ssl);
+	size_t i;
+
+	for (i = 0; n && i < NGROUPS; i++)
+		if (strcmp(n, groups_offered[i].name) == 0)
+			return groups_offered[i].id;
+	return 0;
+}
 
 static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
 {
@@ -178,11 +211,18 @@ static pl_err load_client_cert(pl_tls *t, const pl_tls_opts *o)
  * only under an identical key.  Returns 0 if it does not fit (no caching). */
 static int make_cache_key(pl_tls *t, const pl_tls_opts *o)
 {
-	size_t n = (size_t)snprintf(t->cache_key, sizeof(t->cache_key), "%s|%u|%d|%s|%s|",
-				    o->host, (unsigned)o->port, o->no_verify,
-				    o->trust_file ? o->trust_file : "-",
-				    o->cert_file ? o->cert_file : "-");
-	size_t i;
+	struct stat st;
+	size_t n, i;
+
+	/* a trust file edited in place (new CA, removed CA) changes the key too */
+	memset(&st, 0, sizeof(st));
+	if (o->trust_file && o->trust_file[0])
+		(void)stat(o->trust_file, &st);
+	n = (size_t)snprintf(t->cache_key, sizeof(t->cache_key), "%s|%u|%d|%s:%lld:%lld:%u|%s|",
+			     o->host, (unsigned)o->port, o->no_verify,
+			     o->trust_file ? o->trust_file : "-", (long long)st.st_size,
+			     (long long)st.st_mtime, (unsigned)PL_TRUSTSTORE_LEN,
+			     o->cert_file ? o->cert_file : "-");
 
 	for (i = 0; i < o->npins && n < sizeof(t->cache_key); i++)
 		n += (size_t)snprintf(t->cache_key + n, sizeof(t->cache_key) - n, "%u%02x%02x%02x%02x,",
@@ -193,7 +233,8 @@ static int make_cache_key(pl_tls *t, const pl_tls_opts *o)
 
 static pl_err setup(pl_tls *t, const pl_tls_opts *o)
 {
-	int groups[] = { WOLFSSL_ECC_X25519, WOLFSSL_ECC_SECP256R1, WOLFSSL_ECC_SECP384R1 };
+	int groups[NGROUPS];
+	size_t i;
 	const char *trust = o->trust_file && o->trust_file[0] ? o->trust_file : NULL;
 	int pinned = o->npins > 0;
 	pl_err e;
@@ -205,7 +246,9 @@ static pl_err setup(pl_tls *t, const pl_tls_opts *o)
 	if (wolfSSL_CTX_SetMinVersion(t->ctx, WOLFSSL_TLSV1_2) != WOLFSSL_SUCCESS ||
 	    wolfSSL_CTX_set_cipher_list(t->ctx, cipher_list) != WOLFSSL_SUCCESS)
 		return PL_E_INTERNAL;
-	(void)wolfSSL_CTX_set_groups(t->ctx, groups, (int)(sizeof(groups) / sizeof(groups[0])));
+	for (i = 0; i < NGROUPS; i++)
+		groups[i] = groups_offered[i].id;
+	(void)wolfSSL_CTX_set_groups(t->ctx, groups, (int)NGROUPS);
 	wolfSSL_CTX_set_verify(t->ctx, o->no_verify ? WOLFSSL_VERIFY_NONE : WOLFSSL_VERIFY_PEER,
 			       o->no_verify ? NULL : verify_cb);
 	/* with pins or without verification, no CA is consulted */
@@ -233,10 +276,16 @@ static pl_err setup(pl_tls *t, const pl_tls_opts *o)
 		    wolfSSL_check_domain_name(t->ssl, o->host) != WOLFSSL_SUCCESS)
 			return PL_E_INTERNAL;
 	}
-	if (o->cache && make_cache_key(t, o)) {
+	if (PL_ENABLE_TLS_SESSION_CACHE && o->cache && make_cache_key(t, o)) {
 		t->cache = o->cache;
-		if (t->cache->session && strcmp(t->cache->key, t->cache_key) == 0)
-			(void)wolfSSL_set_session(t->ssl, t->cache->session);
+		if (strcmp(t->cache->key, t->cache_key) == 0) {
+			/* the group the server chose last time gets the only key
+			 * share, so it needs no HelloRetryRequest */
+			if (t->cache->group)
+				(void)wolfSSL_UseKeyShare(t->ssl, t->cache->group);
+			if (t->cache->session)
+				(void)wolfSSL_set_session(t->ssl, t->cache->session);
+		}
 	}
 	return PL_OK;
 }
@@ -591,7 +640,75 @@ void pl_tls_cache_clear(pl_tls_cache *c)
 	if (c->session)
 		wolfSSL_SESSION_free(c->session);
 	c->session = NULL;
+	c->group = 0;
 	memset(c->key, 0, sizeof(c->key));
+}
+
+static const uint8_t record_magic[6] = { 'P', 'L', 'T', 'L', 'S', '1' };
+
+size_t pl_tls_cache_export(const pl_tls_cache *c, uint8_t *buf, size_t cap)
+{
+	size_t klen = strnlen(c->key, sizeof(c->key)), n;
+	int dlen = 0;
+	unsigned char *p;
+
+	if (!PL_ENABLE_TLS_SESSION_CACHE || !klen || (!c->session && !c->group))
+		return 0;
+	if (c->session)
+		dlen = wolfSSL_i2d_SSL_SESSION(c->session, NULL);
+	if (dlen < 0 || dlen > 0xffff)
+		dlen = 0; /* no session serialisation in this build: keep the group */
+	n = sizeof(record_magic) + 1 + klen + 2 + 2 + (size_t)dlen;
+	if (klen > 255 || n + WC_SHA256_DIGEST_SIZE > cap)
+		return 0;
+	memcpy(buf, record_magic, sizeof(record_magic));
+	p = buf + sizeof(record_magic);
+	*p++ = (uint8_t)klen;
+	memcpy(p, c->key, klen);
+	p += klen;
+	*p++ = (uint8_t)(c->group >> 8);
+	*p++ = (uint8_t)c->group;
+	*p++ = (uint8_t)(dlen >> 8);
+	*p++ = (uint8_t)dlen;
+	if (dlen && wolfSSL_i2d_SSL_SESSION(c->session, &p) != dlen)
+		return 0;
+	if (wc_Sha256Hash(buf, (word32)n, buf + n) != 0)
+		return 0;
+	return n + WC_SHA256_DIGEST_SIZE;
+}
+
+pl_err pl_tls_cache_import(pl_tls_cache *c, const uint8_t *buf, size_t len)
+{
+	uint8_t sum[WC_SHA256_DIGEST_SIZE];
+	const unsigned char *p;
+	size_t klen, dlen, body;
+
+	pl_tls_cache_clear(c);
+	if (!PL_ENABLE_TLS_SESSION_CACHE || len < sizeof(record_magic) + 1 + 4 + sizeof(sum) ||
+	    memcmp(buf, record_magic, sizeof(record_magic)) != 0)
+		return PL_E_PROTOCOL;
+	body = len - sizeof(sum);
+	if (wc_Sha256Hash(buf, (word32)body, sum) != 0 || memcmp(sum, buf + body, sizeof(sum)) != 0)
+		return PL_E_PROTOCOL;
+	klen = buf[sizeof(record_magic)];
+	if (klen == 0 || klen >= sizeof(c->key) || sizeof(record_magic) + 1 + klen + 4 > body)
+		return PL_E_PROTOCOL;
+	p = buf + sizeof(record_magic) + 1 + klen;
+	dlen = (size_t)p[2] << 8 | p[3];
+	if (sizeof(record_magic) + 1 + klen + 4 + dlen != body)
+		return PL_E_PROTOCOL;
+	c->group = (uint16_t)(p[0] << 8 | p[1]);
+	p += 4;
+	if (dlen) {
+		c->session = wolfSSL_d2i_SSL_SESSION(NULL, &p, (long)dlen);
+		if (!c->session) {
+			pl_tls_cache_clear(c);
+			return PL_E_PROTOCOL;
+		}
+	}
+	memcpy(c->key, buf + sizeof(record_magic) + 1, klen);
+	c->key[klen] = '\0';
+	return PL_OK;
 }
 
 void pl_tls_close(pl_tls *t)
@@ -601,14 +718,18 @@ void pl_tls_close(pl_tls *t)
 			(void)wolfSSL_shutdown(t->ssl);
 		/* the ticket of TLS 1.3 arrives after the handshake, so the session
 		 * is taken for later connections only now */
-		if (t->cache && t->up && !t->io_err) {
+		/* after a resumed handshake the cached session is kept: with
+		 * wolfSSL 5.5.4 the one it yields then is refused by the server
+		 * (illegal_parameter) on the next resumption, while the original
+		 * ticket stays valid for its lifetime */
+		if (t->cache && t->up && !t->io_err && !t->resumed) {
 			WOLFSSL_SESSION *s = wolfSSL_get1_session(t->ssl);
+			uint16_t g = negotiated_group(t->ssl);
 
-			if (s) {
-				pl_tls_cache_clear(t->cache);
-				t->cache->session = s;
-				memcpy(t->cache->key, t->cache_key, sizeof(t->cache->key));
-			}
+			pl_tls_cache_clear(t->cache);
+			t->cache->session = s;
+			t->cache->group = g;
+			memcpy(t->cache->key, t->cache_key, sizeof(t->cache->key));
 		}
 		wolfSSL_free(t->ssl);
 	}

@@ -39,7 +39,9 @@
 #define HAVE_EXTENDED_MASTER
 #define HAVE_ENCRYPT_THEN_MAC
 #define HAVE_SESSION_TICKET
-#define SMALL_SESSION_CACHE        /* resumption within one process only */
+#define SMALL_SESSION_CACHE
+#define HAVE_EXT_CACHE             /* wolfSSL_i2d/d2i_SSL_SESSION: postlet keeps
+                                    * the session ticket between runs */
 #define HAVE_HKDF
 #define WC_RSA_PSS                 /* TLS 1.3 CertificateVerify with RSA keys */
 #define KEEP_PEER_CERT             /* wolfSSL_get_peer_certificate() */

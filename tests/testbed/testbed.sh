@@ -25,6 +25,9 @@
 #   TESTBED_OLDTLS_PORT      (base+604) TLS 1.0 and 1.1 only (OpenSSL seclevel 0)
 #   TESTBED_CLIENTCERT_PORT  (base+605) asks for a client certificate and logs
 #                                       whether it verified against the test CA
+#   TESTBED_P384_PORT        (base+606) the normal certificate, but only the P-384
+#                                       key-exchange group (a client that offers
+#                                       X25519 first gets a HelloRetryRequest)
 #   (base+610..619 are left to tests/integration/fakesmtp.py instances)
 # Mail for postlet.test and example.test is delivered into Maildirs under
 #   $TESTBED_DIR/mail/<domain>/<localpart>/{tmp,new,cur}
@@ -45,6 +48,7 @@ TESTBED_UNKNOWNCA_PORT=$((TESTBED_PORT_BASE + 602))
 TESTBED_SELFSIGNED_PORT=$((TESTBED_PORT_BASE + 603))
 TESTBED_OLDTLS_PORT=$((TESTBED_PORT_BASE + 604))
 TESTBED_CLIENTCERT_PORT=$((TESTBED_PORT_BASE + 605))
+TESTBED_P384_PORT=$((TESTBED_PORT_BASE + 606))
 TESTBED_FAKE_PORT_BASE=$((TESTBED_PORT_BASE + 610))
 TESTBED_USER=${TESTBED_USER:-alerts@postlet.test}
 TESTBED_PASS=${TESTBED_PASS:-s3cret-pass}
@@ -403,6 +407,12 @@ $TESTBED_CLIENTCERT_PORT inet n       -       n       -       -       smtpd
   -o smtpd_sasl_auth_enable=yes
   -o smtpd_tls_ask_ccert=yes
   -o smtpd_tls_CAfile=$TLS_DIR/ca.pem
+$TESTBED_P384_PORT inet n       -       n       -       -       smtpd
+  -o syslog_name=postfix-postlet-testbed/p384
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_auth_only=yes
+  -o smtpd_sasl_auth_enable=yes
+  -o tls_eecdh_auto_curves=secp384r1
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
 tlsmgr    unix  -       -       n       1000?   1       tlsmgr
@@ -489,7 +499,7 @@ port_open() { # port [host]
 all_ports() {
 	echo "$TESTBED_AUTH_PORT $TESTBED_SUBMISSION_PORT $TESTBED_SUBMISSIONS_PORT $TESTBED_NOTLS_PORT $TESTBED_WRONGNAME_PORT" \
 		"$TESTBED_EXPIRED_PORT $TESTBED_NOTYET_PORT $TESTBED_UNKNOWNCA_PORT $TESTBED_SELFSIGNED_PORT" \
-		"$TESTBED_OLDTLS_PORT $TESTBED_CLIENTCERT_PORT"
+		"$TESTBED_OLDTLS_PORT $TESTBED_CLIENTCERT_PORT $TESTBED_P384_PORT"
 }
 
 wait_ports() {
@@ -604,7 +614,7 @@ cmd_env() {
 	for v in TESTBED_DIR TESTBED_PORT_BASE TESTBED_SUBMISSION_PORT TESTBED_SUBMISSIONS_PORT \
 		TESTBED_NOTLS_PORT TESTBED_WRONGNAME_PORT TESTBED_AUTH_PORT \
 		TESTBED_EXPIRED_PORT TESTBED_NOTYET_PORT TESTBED_UNKNOWNCA_PORT TESTBED_SELFSIGNED_PORT \
-		TESTBED_OLDTLS_PORT TESTBED_CLIENTCERT_PORT TESTBED_FAKE_PORT_BASE \
+		TESTBED_OLDTLS_PORT TESTBED_CLIENTCERT_PORT TESTBED_P384_PORT TESTBED_FAKE_PORT_BASE \
 		TESTBED_USER TESTBED_PASS; do
 		printf 'export %s=%q\n' "$v" "${!v}"
 	done
