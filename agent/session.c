@@ -70,6 +70,7 @@ static void step_tls(pl_session *s, const pl_account *a)
 {
 	pl_tls_opts o = {
 		.trust_file = a->trust_file,
+		.trust_pem = a->trust_pem,
 		.host = a->tls_name ? a->tls_name : a->host,
 		.pins = a->tls_pins,
 		.npins = a->tls_npins,

@@ -23,6 +23,8 @@ typedef struct pl_account {
 	uint16_t port;
 	pl_tls_mode tls_mode;
 	const char *trust_file;     /* NULL = CONFIG_POSTLET_TLS_DEFAULT_TRUST_FILE */
+	const char *trust_pem;      /* CA certificates as PEM text; used instead of
+				     * trust_file when set (firmware, no file system) */
 	const char *tls_name;       /* name the certificate must carry; NULL = host */
 	const pl_tls_pin *tls_pins; /* replace CA verification (see tls/tls.h) */
 	size_t tls_npins;

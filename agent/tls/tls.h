@@ -4,9 +4,9 @@
  * only through callbacks into the port layer.
  *
  * Verification is on unless the caller explicitly turns it off: chain
- * against the trust anchors (trust file or directory, else the trust store
- * compiled in with CONFIG_POSTLET_TLS_BUILTIN_TRUST, else the default
- * trust file), host name against the certificate (DNS SAN/CN; for an IP
+ * against the trust anchors (trust_pem text, else the trust file or
+ * directory, else the trust store compiled in with
+ * CONFIG_POSTLET_TLS_BUILTIN_TRUST, else the default trust file), host name against the certificate (DNS SAN/CN; for an IP
  * literal, the IP SAN), TLS 1.2 minimum.  SNI is sent for names.
  *
  * Pins (msmtp's tls_fingerprint: SHA-256 of the certificate; postlet's
@@ -85,6 +85,8 @@ pl_err pl_tls_cache_import(pl_tls_cache *c, const uint8_t *buf, size_t len);
 
 typedef struct pl_tls_opts {
 	const char *trust_file;   /* PEM file or directory; NULL = built-in default */
+	const char *trust_pem;    /* PEM text (NUL-terminated) instead of a file:
+	                           * firmware without a file system; wins if set */
 	const char *host;         /* name or IP literal the certificate must match */
 	const pl_tls_pin *pins;   /* non-empty: pins replace CA verification */
 	size_t npins;

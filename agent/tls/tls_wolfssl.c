@@ -2,7 +2,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #ifdef WOLFSSL_USER_SETTINGS
 #include <wolfssl/wolfcrypt/settings.h>
@@ -18,6 +17,10 @@
 #include <wolfssl/wolfcrypt/sha256.h>
 
 #include "pl_config.h"
+
+#ifndef NO_FILESYSTEM
+#include <sys/stat.h>
+#endif
 
 /* Trust anchors compiled in from PEM files (mk/truststore.mk). */
 #if defined(__has_include)
@@ -46,6 +49,14 @@ static const char cipher_list[] =
 #define PL_ENABLE_TLS_SESSION_CACHE 1
 #else
 #define PL_ENABLE_TLS_SESSION_CACHE 0
+#endif
+
+/* TLS 1.2 at least; a TLS 1.3-only wolfSSL profile (WOLFSSL_NO_TLS12)
+ * rejects a 1.2 floor */
+#ifdef WOLFSSL_NO_TLS12
+#define PL_TLS_MIN_VERSION WOLFSSL_TLSV1_3
+#else
+#define PL_TLS_MIN_VERSION WOLFSSL_TLSV1_2
 #endif
 
 static int wolf_ready;
@@ -131,11 +142,19 @@ static int fail_cfg(pl_tls *t, const char *what, const char *path)
 	return PL_E_CONFIG;
 }
 
-static pl_err load_trust(pl_tls *t, const char *path)
+static pl_err load_trust(pl_tls *t, const pl_tls_opts *o)
 {
-	struct stat st;
+	const char *path = o->trust_file && o->trust_file[0] ? o->trust_file : NULL;
 	int rc;
 
+	if (o->trust_pem) {
+		rc = wolfSSL_CTX_load_verify_buffer_ex(t->ctx, (const unsigned char *)o->trust_pem,
+						       (long)strlen(o->trust_pem), WOLFSSL_FILETYPE_PEM,
+						       0, WOLFSSL_LOAD_FLAG_IGNORE_ERR);
+		if (rc != WOLFSSL_SUCCESS)
+			return fail_cfg(t, "no usable certificates in", "trust_pem");
+		return PL_OK;
+	}
 	if (!path && PL_TRUSTSTORE_LEN) {
 		if (wolfSSL_CTX_load_verify_buffer(t->ctx, pl_truststore_pem, (long)PL_TRUSTSTORE_LEN,
 						   WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS)
@@ -144,6 +163,12 @@ static pl_err load_trust(pl_tls *t, const char *path)
 	}
 	if (!path)
 		path = CONFIG_POSTLET_TLS_DEFAULT_TRUST_FILE;
+#ifdef NO_FILESYSTEM
+	/* a wolfSSL profile without a file system (firmware) */
+	return fail_cfg(t, "no trust_pem, no compiled-in trust store and no file system for", path);
+#else
+	struct stat st;
+
 	if (stat(path, &st) != 0)
 		return fail_cfg(t, "cannot read trust file", path);
 	/* a directory is a hashed CA directory (c_rehash); single unparsable
@@ -157,6 +182,7 @@ static pl_err load_trust(pl_tls *t, const char *path)
 	if (rc != WOLFSSL_SUCCESS)
 		return fail_cfg(t, "no usable certificates in", path);
 	return PL_OK;
+#endif
 }
 
 /* Was the server's first certificate self-signed?  Parsed from the DER
@@ -197,6 +223,12 @@ static pl_err load_client_cert(pl_tls *t, const pl_tls_opts *o)
 		return PL_OK;
 	if (!o->key_file || !o->key_file[0])
 		return fail_cfg(t, "client certificate without a key file:", o->cert_file);
+#if defined(NO_FILESYSTEM) || defined(WOLFSSL_NO_CLIENT_AUTH)
+	/* fail closed: never connect without the certificate the user asked for */
+	return fail_cfg(t, "this build cannot send a client certificate "
+			   "(wolfSSL profile without file system or client authentication):",
+			o->cert_file);
+#else
 	if (wolfSSL_CTX_use_certificate_chain_file(t->ctx, o->cert_file) != WOLFSSL_SUCCESS)
 		return fail_cfg(t, "cannot load client certificate (PEM)", o->cert_file);
 	if (wolfSSL_CTX_use_PrivateKey_file(t->ctx, o->key_file, WOLFSSL_FILETYPE_PEM) !=
@@ -205,24 +237,37 @@ static pl_err load_client_cert(pl_tls *t, const pl_tls_opts *o)
 		return fail_cfg(t, "cannot load the client key or it does not match the certificate:",
 				o->key_file);
 	return PL_OK;
+#endif
 }
 
 /* Everything a verified session depended on; a cached session is reused
  * only under an identical key.  Returns 0 if it does not fit (no caching). */
 static int make_cache_key(pl_tls *t, const pl_tls_opts *o)
 {
-	struct stat st;
+	long long size = 0, mtime = 0;
+	unsigned long long sum = 0;
 	size_t n, i;
 
-	/* a trust file edited in place (new CA, removed CA) changes the key too */
-	memset(&st, 0, sizeof(st));
-	if (o->trust_file && o->trust_file[0])
-		(void)stat(o->trust_file, &st);
+	/* a trust file edited in place (new CA, removed CA) changes the key too;
+	 * trust_pem text is identified by its length and a checksum */
+#ifndef NO_FILESYSTEM
+	struct stat st;
+
+	if (o->trust_file && o->trust_file[0] && stat(o->trust_file, &st) == 0) {
+		size = (long long)st.st_size;
+		mtime = (long long)st.st_mtime;
+	}
+#endif
+	if (o->trust_pem) {
+		size = (long long)strlen(o->trust_pem);
+		for (i = 0; o->trust_pem[i]; i++)
+			sum = sum * 31 + (unsigned char)o->trust_pem[i];
+		mtime = (long long)(sum >> 1);
+	}
 	n = (size_t)snprintf(t->cache_key, sizeof(t->cache_key), "%s|%u|%d|%s:%lld:%lld:%u|%s|",
 			     o->host, (unsigned)o->port, o->no_verify,
-			     o->trust_file ? o->trust_file : "-", (long long)st.st_size,
-			     (long long)st.st_mtime, (unsigned)PL_TRUSTSTORE_LEN,
-			     o->cert_file ? o->cert_file : "-");
+			     o->trust_file ? o->trust_file : "-", size, mtime,
+			     (unsigned)PL_TRUSTSTORE_LEN, o->cert_file ? o->cert_file : "-");
 
 	for (i = 0; i < o->npins && n < sizeof(t->cache_key); i++)
 		n += (size_t)snprintf(t->cache_key + n, sizeof(t->cache_key) - n, "%u%02x%02x%02x%02x,",
@@ -235,7 +280,6 @@ static pl_err setup(pl_tls *t, const pl_tls_opts *o)
 {
 	int groups[NGROUPS];
 	size_t i;
-	const char *trust = o->trust_file && o->trust_file[0] ? o->trust_file : NULL;
 	int pinned = o->npins > 0;
 	pl_err e;
 
@@ -243,7 +287,7 @@ static pl_err setup(pl_tls *t, const pl_tls_opts *o)
 	if (!t->ctx)
 		return PL_E_INTERNAL;
 	/* Debian's library still has TLS 1.0/1.1 compiled in: refuse them */
-	if (wolfSSL_CTX_SetMinVersion(t->ctx, WOLFSSL_TLSV1_2) != WOLFSSL_SUCCESS ||
+	if (wolfSSL_CTX_SetMinVersion(t->ctx, PL_TLS_MIN_VERSION) != WOLFSSL_SUCCESS ||
 	    wolfSSL_CTX_set_cipher_list(t->ctx, cipher_list) != WOLFSSL_SUCCESS)
 		return PL_E_INTERNAL;
 	for (i = 0; i < NGROUPS; i++)
@@ -253,7 +297,7 @@ static pl_err setup(pl_tls *t, const pl_tls_opts *o)
 			       o->no_verify ? NULL : verify_cb);
 	/* with pins or without verification, no CA is consulted */
 	if (!pinned && !o->no_verify) {
-		e = load_trust(t, trust);
+		e = load_trust(t, o);
 		if (e)
 			return e;
 	}
