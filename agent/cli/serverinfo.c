@@ -9,16 +9,24 @@
  * discards the earlier one), gathered from the protocol trace. */
 struct caps_capture {
 	const pl_session *s;
-	int on;
+	int on, talked;
 	size_t len;
 	char text[2048];
+	char greeting[256];
 };
 
 static void capture(void *ctx, char dir, const uint8_t *data, size_t len)
 {
 	struct caps_capture *c = ctx;
 
+	if (dir == 'S' && !c->talked && !c->greeting[0]) {
+		size_t n = strcspn((const char *)data, "\r\n");
+
+		snprintf(c->greeting, sizeof(c->greeting), "%.*s", (int)(n < len ? n : len),
+			 (const char *)data);
+	}
 	if (dir == 'C') {
+		c->talked = 1;
 		c->on = len >= 5 && memcmp(data, "EHLO ", 5) == 0;
 		if (c->on)
 			c->len = 0;
@@ -92,6 +100,8 @@ int pl_cli_serverinfo(const pl_account *acct)
 		return pl_exit_code(e, err->code);
 	}
 	printf("SMTP server at %s, port %u\n", a.host, (unsigned)a.port);
+	if (cap.greeting[0])
+		printf("    %s\n", cap.greeting);
 	if (a.tls_mode != PL_TLS_OFF) {
 		printf("TLS session parameters:\n    %s %s\n", peer.version, peer.cipher);
 		printf("TLS certificate information:\n");

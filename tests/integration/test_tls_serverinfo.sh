@@ -18,7 +18,7 @@ cfg=$(testbed_config "$TESTBED_SUBMISSION_PORT" on on | write_config postletrc)
 : >"$T_TMP/empty"
 run_postlet "$T_TMP/empty" -C "$cfg" --serverinfo
 expect_rc 0
-for want in 'TLSv1\.[23]' 'Subject: .*CN=mail\.postlet\.test' 'Issuer: .*CN=postlet test CA' \
+for want in '^    220 mail\.postlet\.test ESMTP' 'TLSv1\.[23]' 'Subject: .*CN=mail\.postlet\.test' 'Issuer: .*CN=postlet test CA' \
 	'Expiration time: 20[0-9][0-9]-' '^    AUTH PLAIN LOGIN' '^    PIPELINING'; do
 	printf '%s\n' "$PL_OUT" | grep -Eq -- "$want" || fail "--serverinfo output lacks /$want/"
 done

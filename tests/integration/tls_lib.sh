@@ -42,7 +42,7 @@ tls_refusal() {
 # start_fakesmtp MODE OFFSET : run fakesmtp.py on TESTBED_FAKE_PORT_BASE+OFFSET;
 # sets FAKE_PORT and FAKE_LOG (transcript), stops it when the test exits.
 start_fakesmtp() {
-	local ready=$T_TMP/fake.ready i
+	local ready=$T_TMP/fake.ready _
 	FAKE_PORT=$((TESTBED_FAKE_PORT_BASE + $2))
 	FAKE_LOG=$T_TMP/fake.transcript
 	: >"$FAKE_LOG"
@@ -50,7 +50,7 @@ start_fakesmtp() {
 		>"$T_TMP/fake.out" 2>&1 &
 	FAKE_PID=$!
 	trap 'kill "$FAKE_PID" 2>/dev/null; rm -rf "$T_TMP"' EXIT
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		[ -e "$ready" ] && return 0
 		kill -0 "$FAKE_PID" 2>/dev/null || break
 		sleep 0.1
@@ -61,9 +61,9 @@ start_fakesmtp() {
 # assert_fake_no_auth_no_mail : the transcript shows the client connected,
 # said EHLO, and sent neither AUTH nor any envelope command
 assert_fake_no_auth_no_mail() {
-	local i
+	local _
 	# the server logs the client's close after the client exits
-	for i in $(seq 20); do
+	for _ in $(seq 20); do
 		grep -q -- '-- closed by client\|C: QUIT' "$FAKE_LOG" && break
 		sleep 0.1
 	done

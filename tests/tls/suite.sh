@@ -5,11 +5,12 @@
 # Prints "PASS|FAIL|SKIP tls_resume_<case>"; exit 0 when nothing failed.
 # Instruction counts first vs resumed: see docs/architecture.md (callgrind).
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 O=${O:-build}
 TESTBED=tests/testbed/testbed.sh
 tmp=$(mktemp -d)
 started=0
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
 	if [ "$started" -eq 1 ] && [ "${KEEP_TESTBED:-0}" != 1 ]; then bash "$TESTBED" stop >/dev/null 2>&1; fi
 	rm -rf "$tmp"
