@@ -4,6 +4,7 @@
 Postfix cannot be made to misbehave, so these cases are played here:
   nostarttls  EHLO does not offer STARTTLS (a stripping attacker)
   refuse454   STARTTLS is offered but answered "454 4.7.0"
+  refuse554   STARTTLS is offered but answered "554 5.7.3" (permanent)
   inject      the 220 reply to STARTTLS is followed, in the same write, by
               bytes a man in the middle injected (CVE-2021-22947 class)
 
@@ -45,6 +46,8 @@ def session(conn):
         elif verb == "STARTTLS":
             if mode == "refuse454":
                 conn.sendall(b"454 4.7.0 TLS not available due to local problem\r\n")
+            elif mode == "refuse554":
+                conn.sendall(b"554 5.7.3 TLS not available here\r\n")
             elif mode == "inject":
                 # the injected reply travels in the same segment as the 220
                 conn.sendall(b"220 2.0.0 Ready to start TLS\r\n250-injected.example\r\n250 AUTH PLAIN\r\n")
