@@ -77,6 +77,8 @@ static void step_tls(pl_session *s, const pl_account *a)
 		.no_verify = a->tls_no_verify,
 		.cert_file = a->tls_cert_file,
 		.key_file = a->tls_key_file,
+		.cert_pem = a->tls_cert_pem,
+		.key_pem = a->tls_key_pem,
 		.cache = a->tls_cache,
 		.port = a->port,
 	};

@@ -31,6 +31,8 @@ typedef struct pl_account {
 	int tls_no_verify;          /* tls_certcheck off: explicit only */
 	const char *tls_cert_file;  /* client certificate (PEM) and key */
 	const char *tls_key_file;
+	const char *tls_cert_pem;   /* or both as PEM text (firmware) */
+	const char *tls_key_pem;
 	pl_tls_cache *tls_cache;    /* NULL = no resumption */
 	unsigned auth_mechs;        /* PL_AUTH_*; 0 = no AUTH */
 	int auth_cleartext_ok;

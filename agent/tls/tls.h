@@ -93,6 +93,9 @@ typedef struct pl_tls_opts {
 	int no_verify;            /* tls_certcheck off: explicit, caller warns */
 	const char *cert_file;    /* client certificate chain (PEM), or NULL */
 	const char *key_file;     /* its private key (PEM) */
+	const char *cert_pem;     /* the same as PEM text (firmware: compiled in or
+	                           * from storage); wins over the files if set */
+	const char *key_pem;
 	pl_tls_cache *cache;      /* NULL = no resumption */
 	uint16_t port;            /* part of the cache key */
 } pl_tls_opts;

@@ -219,6 +219,26 @@ static int verify_cb(int ok, WOLFSSL_X509_STORE_CTX *st)
 
 static pl_err load_client_cert(pl_tls *t, const pl_tls_opts *o)
 {
+	if (o->cert_pem) {
+#ifdef WOLFSSL_NO_CLIENT_AUTH
+		return fail_cfg(t, "this build cannot send a client certificate:",
+				"wolfSSL profile without client authentication");
+#else
+		if (!o->key_pem)
+			return fail_cfg(t, "client certificate without a key:", "cert_pem");
+		if (wolfSSL_CTX_use_certificate_chain_buffer(
+			    t->ctx, (const unsigned char *)o->cert_pem, (long)strlen(o->cert_pem)) !=
+			    WOLFSSL_SUCCESS)
+			return fail_cfg(t, "cannot load client certificate", "cert_pem");
+		if (wolfSSL_CTX_use_PrivateKey_buffer(t->ctx, (const unsigned char *)o->key_pem,
+						      (long)strlen(o->key_pem),
+						      WOLFSSL_FILETYPE_PEM) != WOLFSSL_SUCCESS ||
+		    wolfSSL_CTX_check_private_key(t->ctx) != WOLFSSL_SUCCESS)
+			return fail_cfg(t, "cannot load the client key or it does not match the certificate:",
+					"key_pem");
+		return PL_OK;
+#endif
+	}
 	if (!o->cert_file || !o->cert_file[0])
 		return PL_OK;
 	if (!o->key_file || !o->key_file[0])
@@ -264,10 +284,11 @@ static int make_cache_key(pl_tls *t, const pl_tls_opts *o)
 			sum = sum * 31 + (unsigned char)o->trust_pem[i];
 		mtime = (long long)(sum >> 1);
 	}
-	n = (size_t)snprintf(t->cache_key, sizeof(t->cache_key), "%s|%u|%d|%s:%lld:%lld:%u|%s|",
+	n = (size_t)snprintf(t->cache_key, sizeof(t->cache_key), "%s|%u|%d|%s:%lld:%lld:%u|%s%s|",
 			     o->host, (unsigned)o->port, o->no_verify,
 			     o->trust_file ? o->trust_file : "-", size, mtime,
-			     (unsigned)PL_TRUSTSTORE_LEN, o->cert_file ? o->cert_file : "-");
+			     (unsigned)PL_TRUSTSTORE_LEN, o->cert_file ? o->cert_file : "-",
+			     o->cert_pem ? "+pem" : "");
 
 	for (i = 0; i < o->npins && n < sizeof(t->cache_key); i++)
 		n += (size_t)snprintf(t->cache_key + n, sizeof(t->cache_key) - n, "%u%02x%02x%02x%02x,",

@@ -10,6 +10,9 @@
  *      trust      : the second send names another trust file -> full handshake
  *      badname    : the second send expects another host name -> it fails
  *                   verification instead of resuming, and the cache is empty
+ *      clientpem  : one send with a client certificate and key given as PEM
+ *                   text (firmware style; files named by CLIENT_CERT and
+ *                   CLIENT_KEY are read into memory first)
  * Prints one line per send: "send N: rc=R resumed=0|1 waits=W <tls info>".
  * Exit 0 when the case behaved as stated, 1 otherwise.  The functions
  * send_first/send_second exist so callgrind can count each one
@@ -84,6 +87,25 @@ int main(int argc, char **argv)
 	a.timeout_ms = 30000;
 	a.tls_cache = &cache;
 
+	if (strcmp(c, "clientpem") == 0) {
+		static char cert[8192], key[8192];
+		FILE *f;
+		size_t n;
+
+		if (!(f = fopen(getenv("CLIENT_CERT"), "r")))
+			return 1;
+		n = fread(cert, 1, sizeof(cert) - 1, f);
+		cert[n] = '\0';
+		fclose(f);
+		if (!(f = fopen(getenv("CLIENT_KEY"), "r")))
+			return 1;
+		n = fread(key, 1, sizeof(key) - 1, f);
+		key[n] = '\0';
+		fclose(f);
+		a.tls_cert_pem = cert;
+		a.tls_key_pem = key;
+		return send_first(&a, argv[6]) == 0 ? 0 : 1;
+	}
 	r1 = send_first(&a, argv[6]);
 	if (strcmp(c, "pin") == 0) {
 		/* any pin changes the trust decision; it need not match for the

@@ -58,4 +58,27 @@ for c in same pin trust badname; do
 		failed=1
 	fi
 done
+# client certificate from memory: the port that asks for one logs whether
+# it verified against the test CA
+log_off=$(stat -c %s "$TESTBED_POSTFIX_LOG")
+if CLIENT_CERT=$TESTBED_TLS_DIR/client-cert.pem CLIENT_KEY=$TESTBED_TLS_DIR/client-key.pem \
+	timeout 60 "$tmp/resume" localhost "$TESTBED_CLIENTCERT_PORT" "$TESTBED_CA" "$TESTBED_USER" \
+	"$TESTBED_PASS" "resume-pem@postlet.test" clientpem >"$tmp/out" 2>&1; then
+	for _ in $(seq 50); do
+		tail -c +"$((log_off + 1))" "$TESTBED_POSTFIX_LOG" |
+			grep -q '/clientcert/smtpd\[[0-9]*\]: Trusted TLS connection' && break
+		sleep 0.2
+	done
+	if tail -c +"$((log_off + 1))" "$TESTBED_POSTFIX_LOG" |
+		grep -q '/clientcert/smtpd\[[0-9]*\]: Trusted TLS connection'; then
+		echo "PASS tls_client_cert_pem"
+	else
+		echo "FAIL tls_client_cert_pem: the server did not log a verified client certificate"
+		failed=1
+	fi
+else
+	sed 's/^/    | /' "$tmp/out"
+	echo "FAIL tls_client_cert_pem"
+	failed=1
+fi
 exit "$failed"
