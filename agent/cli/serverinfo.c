@@ -67,54 +67,76 @@ static void print_caps(const char *text)
 	}
 }
 
-int pl_cli_serverinfo(const pl_account *acct)
+/* One information-only session: no credentials, no envelope. */
+static pl_err probe(const pl_account *acct, int no_verify, pl_tls_peer *peer,
+		    struct caps_capture *cap, pl_session *session)
 {
-	static pl_session session;
-	static struct caps_capture cap;
 	static const char *const rcpt[] = { "postmaster" };
 	pl_account a = *acct;
-	pl_tls_peer peer;
 	pl_message m;
 	pl_err e;
 
-	a.auth_mechs = 0; /* information only: never credentials */
+	a.auth_mechs = 0;
 	a.tls_cache = NULL; /* a resumed session would show no certificate */
+	a.tls_no_verify = a.tls_no_verify || no_verify;
 	memset(&m, 0, sizeof(m));
-	memset(&peer, 0, sizeof(peer));
+	memset(peer, 0, sizeof(*peer));
+	memset(cap, 0, sizeof(*cap));
 	m.from = "";
 	m.rcpts = rcpt;
 	m.nrcpt = 1;
 	m.read = no_body;
-	memset(&cap, 0, sizeof(cap));
-	cap.s = &session;
-	session.trace = capture;
-	session.trace_ctx = &cap;
-	session.probe = &peer;
-	e = pl_session_send(&session, &a, &m);
-	session.probe = NULL;
+	cap->s = session;
+	session->trace = capture;
+	session->trace_ctx = cap;
+	session->probe = peer;
+	e = pl_session_send(session, &a, &m);
+	session->probe = NULL;
+	return e;
+}
+
+int pl_cli_serverinfo(const pl_account *a)
+{
+	static pl_session session;
+	static struct caps_capture cap;
+	pl_tls_peer peer;
+	char why[sizeof(session.smtp.error.text)] = "";
+	int rc = 0;
+	pl_err e = probe(a, 0, &peer, &cap, &session);
+
 	if (e) {
 		const pl_smtp_error *err = pl_smtp_error_info(&session.smtp);
 
 		fprintf(stderr, "postlet: %s at %s: %s\n", pl_strerror(e), pl_stage_name(err->stage),
 			err->text[0] ? err->text : pl_strerror(e));
-		return pl_exit_code(e, err->code);
+		rc = pl_exit_code(e, err->code);
+		if (e != PL_E_TLS_VERIFY)
+			return rc;
+		/* show the certificate that was refused, so it can be checked or
+		 * pinned: a second look without verification, still sending no
+		 * credentials and no envelope */
+		snprintf(why, sizeof(why), "%s", err->text);
+		if (probe(a, 1, &peer, &cap, &session) != PL_OK)
+			return rc;
 	}
-	printf("SMTP server at %s, port %u\n", a.host, (unsigned)a.port);
+	printf("SMTP server at %s, port %u\n", a->host, (unsigned)a->port);
 	if (cap.greeting[0])
 		printf("    %s\n", cap.greeting);
-	if (a.tls_mode != PL_TLS_OFF) {
+	if (a->tls_mode != PL_TLS_OFF) {
 		printf("TLS session parameters:\n    %s %s\n", peer.version, peer.cipher);
 		printf("TLS certificate information:\n");
+		if (why[0])
+			printf("    NOT TRUSTED: %s\n", why);
+		else if (a->tls_no_verify)
+			printf("    (not verified: tls_certcheck is off)\n");
 		printf("    Subject: %s\n    Issuer:  %s\n", peer.subject, peer.issuer);
 		printf("    Validity:\n        Activation time: %s\n        Expiration time: %s\n",
 		       peer.not_before, peer.not_after);
 		printf("    Fingerprints:\n        SHA256: %s\n", peer.cert_sha256);
 		printf("        SPKI pin (tls_pin_spki): %s\n", peer.spki_sha256);
-		if (a.tls_no_verify)
-			printf("    (not verified: tls_certcheck is off)\n");
 	} else {
 		printf("TLS: off (tls off)\n");
 	}
 	print_caps(cap.text);
-	return 0;
+	return rc;
 }

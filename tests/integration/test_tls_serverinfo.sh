@@ -3,7 +3,8 @@
 # SHA-256 fingerprint and SPKI pin (checked against OpenSSL's), and the
 # capabilities announced after TLS (AUTH is offered only after STARTTLS on
 # the submission port).  Sends no AUTH and no MAIL.  A bad certificate
-# fails --serverinfo with the cause, like a send.
+# fails --serverinfo with the cause, like a send (exit 69), and is still
+# shown, marked NOT TRUSTED, so it can be inspected or pinned.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tls_lib.sh
@@ -32,3 +33,9 @@ cfg=$(testbed_config "$TESTBED_EXPIRED_PORT" on on | write_config postletrc2)
 run_postlet "$T_TMP/empty" -C "$cfg" --serverinfo
 expect_rc 69
 expect_stderr 'expired' "the expired certificate"
+# the refused certificate is still shown, so it can be inspected or pinned
+exp_fp=$(openssl x509 -in "$TESTBED_TLS_DIR/expired-cert.pem" -noout -fingerprint -sha256 | cut -d= -f2)
+printf '%s\n' "$PL_OUT" | grep -q 'NOT TRUSTED: .*expired' || fail "--serverinfo does not mark the expired certificate NOT TRUSTED"
+printf '%s\n' "$PL_OUT" | grep -Fq "SHA256: $exp_fp" || fail "--serverinfo does not show the refused certificate's fingerprint"
+printf '%s\n' "$PL_OUT" | grep -q 'Expiration time: 2021-01-01' || fail "--serverinfo does not show the expiry date"
+assert_no_auth_no_mail expired
