@@ -70,7 +70,20 @@ static void step_recv(pl_session *s)
 
 static void step_tls(pl_session *s, const pl_account *a)
 {
-	pl_tls_opts o = { a->trust_file, a->trust_pem, a->tls_name ? a->tls_name : a->host };
+	pl_tls_opts o = {
+		.trust_file = a->trust_file,
+		.trust_pem = a->trust_pem,
+		.host = a->tls_name ? a->tls_name : a->host,
+		.pins = a->tls_pins,
+		.npins = a->tls_npins,
+		.no_verify = a->tls_no_verify,
+		.cert_file = a->tls_cert_file,
+		.key_file = a->tls_key_file,
+		.cert_pem = a->tls_cert_pem,
+		.key_pem = a->tls_key_pem,
+		.cache = a->tls_cache,
+		.port = a->port,
+	};
 	pl_err e = pl_tls_open(&s->tls, &s->link, &o);
 
 	if (e) {

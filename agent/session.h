@@ -26,6 +26,14 @@ typedef struct pl_account {
 	const char *trust_pem;      /* CA certificates as PEM text; used instead of
 				     * trust_file when set (firmware, no file system) */
 	const char *tls_name;       /* name the certificate must carry; NULL = host */
+	const pl_tls_pin *tls_pins; /* replace CA verification (see tls/tls.h) */
+	size_t tls_npins;
+	int tls_no_verify;          /* tls_certcheck off: explicit only */
+	const char *tls_cert_file;  /* client certificate (PEM) and key */
+	const char *tls_key_file;
+	const char *tls_cert_pem;   /* or both as PEM text (firmware) */
+	const char *tls_key_pem;
+	pl_tls_cache *tls_cache;    /* NULL = no resumption */
 	unsigned auth_mechs;        /* PL_AUTH_*; 0 = no AUTH */
 	int auth_cleartext_ok;
 	const char *user;

@@ -109,6 +109,12 @@ static const struct conf_key conf_keys[] = {
 	FIELD_INT("tls_starttls", K_BOOL, tls_starttls),
 	FIELD_INT("tls_certcheck", K_BOOL, tls_certcheck),
 	FIELD_STR("tls_trust_file", K_PATH, tls_trust_file),
+	FIELD_STR("tls_fingerprint", K_STR, tls_fingerprint),
+	FIELD_STR("tls_pin_spki", K_STR, tls_pin_spki),
+	FIELD_STR("tls_cert_file", K_PATH, tls_cert_file),
+	FIELD_STR("tls_key_file", K_PATH, tls_key_file),
+	FIELD_STR("tls_host_override", K_STR, tls_host_override),
+	FIELD_INT("tls_session_cache", K_BOOL, tls_session_cache),
 	FIELD_INT("auth", K_AUTH, auth),
 	FIELD_STR("user", K_STR, user),
 	FIELD_STR("password", K_STR, password),
@@ -144,13 +150,7 @@ static const struct conf_key conf_keys[] = {
 	NOFIELD("ntlmdomain", K_IGNORE, "only used by NTLM, which is refused"),
 
 	/* --- refused: ignoring would change trust or routing ----------- */
-	NOFIELD("tls_fingerprint", K_REFUSE,
-		"'tls_fingerprint' is not supported yet"),
 	NOFIELD("tls_crl_file", K_REFUSE, "'tls_crl_file' is not supported yet"),
-	NOFIELD("tls_key_file", K_REFUSE, "'tls_key_file' is not supported yet"),
-	NOFIELD("tls_cert_file", K_REFUSE, "'tls_cert_file' is not supported yet"),
-	NOFIELD("tls_host_override", K_REFUSE,
-		"'tls_host_override' is not supported yet"),
 	NOFIELD("proxy_host", K_REFUSE, "'proxy_host' is not supported"),
 	NOFIELD("proxy_port", K_REFUSE, "'proxy_port' is not supported"),
 	NOFIELD("socket", K_REFUSE, "'socket' is not supported"),
@@ -290,6 +290,7 @@ void pl_conf_clear(pl_account_conf *a)
 	a->tls = -1;
 	a->tls_starttls = -1;
 	a->tls_certcheck = -1;
+	a->tls_session_cache = -1;
 	a->auth = PL_CONF_AUTH_UNSET;
 	a->set_from_header = -1;
 }
@@ -405,6 +406,12 @@ void pl_conf_merge(pl_account_conf *base, const pl_account_conf *top)
 	MERGE_TRI(tls_starttls);
 	MERGE_TRI(tls_certcheck);
 	MERGE_STR(tls_trust_file);
+	MERGE_STR(tls_fingerprint);
+	MERGE_STR(tls_pin_spki);
+	MERGE_STR(tls_cert_file);
+	MERGE_STR(tls_key_file);
+	MERGE_STR(tls_host_override);
+	MERGE_TRI(tls_session_cache);
 	if (top->auth != PL_CONF_AUTH_UNSET)
 		base->auth = top->auth;
 	MERGE_STR(user);

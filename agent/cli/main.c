@@ -17,7 +17,9 @@
 #include "message.h"
 #include "pl_config.h"
 #include "port.h"
+#include "serverinfo.h"
 #include "session.h"
+#include "tls_account.h"
 
 #ifndef POSTLET_VERSION
 #define POSTLET_VERSION "0.1.0"
@@ -35,6 +37,7 @@ struct options {
 	int read_rcpts;       /* -t */
 	int ignore_dots;      /* -i, -oi */
 	int verbose;
+	int serverinfo;       /* --serverinfo */
 	pl_account_conf cli;  /* --key=value settings */
 	char **rcpts;
 	int nrcpt;
@@ -49,7 +52,8 @@ static void usage(FILE *f)
 		"Reads a message on standard input and submits it over SMTP.\n"
 		"Every configuration key is also an option: --host=H --port=N --tls=on|off\n"
 		"--tls-starttls=on|off --tls-trust-file=F --auth=on|off|plain|login --user=U\n"
-		"--password=P --passwordeval=CMD --from=A --domain=D --timeout=S\n");
+		"--password=P --passwordeval=CMD --from=A --domain=D --timeout=S\n"
+		"postlet --serverinfo [options]: show the server's TLS certificate and capabilities\n");
 }
 
 static int die(int code, const char *fmt, const char *arg)
@@ -110,6 +114,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 			if (strcmp(a, "--version") == 0) {
 				printf("postlet %s\n", POSTLET_VERSION);
 				exit(EX_OK);
+			}
+			if (strcmp(a, "--serverinfo") == 0) {
+				o->serverinfo = 1;
+				continue;
 			}
 			rc = long_option(o, a + 2);
 			if (rc)
@@ -355,11 +363,10 @@ static void report_failure(const pl_session *s, pl_err e)
 /* Settle defaults and turn the account into what the driver needs. */
 static int resolve_account(pl_account_conf *c, pl_account *a, char *password, size_t pwcap)
 {
+	int rc;
+
 	if (!c->host[0])
 		return die(EX_CONFIG, "%s", "no host configured (set 'host' or use --host=)");
-	if (c->tls_certcheck == 0)
-		return die(EX_CONFIG, "%s",
-			   "tls_certcheck off is not supported: trust the server's CA with tls_trust_file");
 	if (c->tls == 0)
 		a->tls_mode = PL_TLS_OFF;
 	else
@@ -367,6 +374,8 @@ static int resolve_account(pl_account_conf *c, pl_account *a, char *password, si
 	a->host = c->host;
 	a->port = (uint16_t)(c->port ? c->port : a->tls_mode == PL_TLS_IMPLICIT ? 465 : 587);
 	a->trust_file = c->tls_trust_file[0] ? c->tls_trust_file : NULL;
+	if ((rc = pl_cli_tls_account(c, a)) != 0)
+		return rc;
 	a->timeout_ms = (c->timeout_s ? c->timeout_s : CONFIG_POSTLET_TIMEOUT_S) * 1000u;
 	switch (c->auth) {
 	case PL_CONF_AUTH_PLAIN:
@@ -392,7 +401,7 @@ static int resolve_account(pl_account_conf *c, pl_account *a, char *password, si
 		if (!c->passwordeval[0])
 			return die(EX_CONFIG, "%s",
 				   "authentication requested but no 'password' or 'passwordeval' configured");
-		int rc = eval_password(c->passwordeval, password, pwcap);
+		rc = eval_password(c->passwordeval, password, pwcap);
 
 		if (rc)
 			return rc;
@@ -499,6 +508,11 @@ static int run(struct options *o)
 	rc = resolve_account(&conf, &acct, password, sizeof(password));
 	if (rc)
 		return rc;
+	if (o->serverinfo) {
+		ehlo_domain(&conf, domain, sizeof(domain));
+		acct.ehlo_domain = domain;
+		return pl_cli_serverinfo(&acct);
+	}
 	from = o->from ? o->from : conf.from;
 	if (!from[0])
 		return die(EX_USAGE, "%s", "no envelope sender: set 'from' or use -f");
@@ -544,6 +558,7 @@ static int run(struct options *o)
 		goto out;
 	session.trace = o->verbose ? trace_stderr : NULL;
 	e = pl_session_send(&session, &acct, &msg);
+	pl_cli_tls_state_save();
 	memset(password, 0, sizeof(password));
 	if (o->verbose)
 		fprintf(stderr, "postlet: %u round trips, %lu bytes sent, %lu received%s%s\n",

@@ -39,10 +39,11 @@
 #define HAVE_EXTENDED_MASTER
 /* no HAVE_ENCRYPT_THEN_MAC: it applies to CBC suites only (none compiled) */
 #define WOLFSSL_AEAD_ONLY          /* AES-GCM, ChaCha20-Poly1305: no MAC-then-encrypt code */
-#define WOLFSSL_NO_CLIENT_AUTH     /* postlet has no client certificate: never signs;
-				    * a CertificateRequest still gets an empty Certificate */
+/* client authentication stays: routers relay by certificate (tls_cert_file) */
 #define HAVE_SESSION_TICKET
-#define SMALL_SESSION_CACHE        /* resumption within one process only */
+#define SMALL_SESSION_CACHE
+#define HAVE_EXT_CACHE             /* wolfSSL_i2d/d2i_SSL_SESSION: postlet keeps
+                                    * the session ticket between runs */
 #define HAVE_HKDF
 #define WC_RSA_PSS                 /* TLS 1.3 CertificateVerify with RSA keys */
 #define KEEP_PEER_CERT             /* wolfSSL_get_peer_certificate() */
