@@ -700,8 +700,8 @@ pl_err pl_conf_load(const char *path, const char *account, pl_account_conf *out,
 		    char *err, size_t errlen)
 {
 	struct conf_parser p;
-	char line[CONF_LINE_MAX + 1];
-	char val[CONF_LINE_MAX + 1];
+	char line[CONF_LINE_MAX + 1] = "";
+	char val[CONF_LINE_MAX + 1] = "";
 	const pl_account_conf *sel = NULL;
 	struct stat st;
 	FILE *f;
