@@ -59,3 +59,15 @@ fuzz-canfail:
 
 fuzz-seeds:
 	$(Q)$(PYTHON) tests/fuzz/gen-seeds.py tests/fuzz/seeds
+
+# One target linked with a broken copy of one source (tests/fuzz/canfail.sh
+# makes the copy): CANFAIL_T=target CANFAIL_SRC=original CANFAIL_COPY=copy
+CANFAIL_OBJ = $(O)/canfail/$(CANFAIL_T).o
+.PHONY: fuzz-canfail-bin
+fuzz-canfail-bin: $(O)/fuzzobj/tests/fuzz/fuzz_$(CANFAIL_T).o $(call fuzzobj,$(FUZZ_LIB_SRCS))
+	@mkdir -p $(O)/canfail
+	$(Q)$(FUZZ_CC) $(filter-out -MMD -MP,$(PL_CFLAGS)) -I$(dir $(CANFAIL_SRC)) $(WOLFSSL_CFLAGS) \
+		$(FUZZ_SAN) -fsanitize=fuzzer-no-link -Wno-error -c $(CANFAIL_COPY) -o $(CANFAIL_OBJ)
+	$(Q)$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer $(O)/fuzzobj/tests/fuzz/fuzz_$(CANFAIL_T).o \
+		$(filter-out $(call fuzzobj,$(CANFAIL_SRC)),$(call fuzzobj,$(FUZZ_LIB_SRCS))) \
+		$(CANFAIL_OBJ) $(WOLFSSL_LIBS) -o $(O)/canfail/fuzz_$(CANFAIL_T)

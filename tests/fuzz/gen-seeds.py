@@ -87,6 +87,7 @@ REPLY = {
     "bare_cr": b"250 a\rb\r\n",
     "nul": b"250 a\x00b\r\n",
     "long_line": b"250 " + b"x" * 600 + b"\r\n",
+    "longest_line": b"250 " + b"x" * 508 + b"\r\n",  # CONFIG_POSTLET_REPLY_LINE_MAX
     "bad_first_digit": b"650 no\r\n",
     "bare_lf": b"220 a\n250-b\n250 c\n",
 }
@@ -154,6 +155,7 @@ CONF = {
     "bad_values": b"\x00account a\nport 99999\ntls maybe\nauth cram-md5\n",
     "long_option": b"\x00tls_trust_file=/etc/ssl/ca.pem\n",
     "unterminated_quote": b"\x00host \"abc\n",
+    "longest_line": b"\x00#" + b"x" * 4095 + b"\nhost h\n",  # CONF_LINE_MAX
 }
 
 # ---- message: [flags] then the message -----------------------------------
@@ -168,6 +170,7 @@ MESSAGE = {
     "no_headers": b"\x00just a body line\nand another\n",
     "angle_comments": b"\x00To: (c\\)omment) <a(b)@x> , \"q\\\"uoted\"@y\n\n",
     "over_limit": b"\x02To: a@x\n\n" + b"x" * 100 + b"\n",
+    "longest_address": b"\x01To: <" + b"a" * 244 + b"@example.org>\n\n",  # CONFIG_POSTLET_ADDR_MAX
     "eight_bit": b"\x00Subject: caf\xc3\xa9\nTo: a@x\n\n\xff\xfe\n",
 }
 
