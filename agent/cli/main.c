@@ -17,6 +17,7 @@
 #include "pl_config.h"
 #include "port.h"
 #include "session.h"
+#include "engine/sasl.h"
 
 #ifndef POSTLET_VERSION
 #define POSTLET_VERSION "0.1.0"
@@ -213,11 +214,13 @@ static int load_config(const struct options *o, pl_account_conf *acct)
 static int eval_password(const char *cmd, char *out, size_t cap)
 {
 	FILE *p = popen(cmd, "r");
+	char iobuf[512]; /* stdio's copy of the password: ours, to wipe */
 	size_t n;
 	int status;
 
 	if (!p)
 		return die(EX_OSERR, "cannot run passwordeval command: %s", strerror(errno));
+	(void)setvbuf(p, iobuf, _IOFBF, sizeof(iobuf));
 	if (!fgets(out, (int)cap, p))
 		out[0] = '\0';
 	n = strcspn(out, "\r\n");
@@ -225,6 +228,7 @@ static int eval_password(const char *cmd, char *out, size_t cap)
 	while (fgetc(p) != EOF)
 		;
 	status = pclose(p);
+	pl_wipe(iobuf, sizeof(iobuf));
 	if (status != 0)
 		return die(EX_CONFIG, "passwordeval command failed: %s", cmd);
 	if (n == 0)
@@ -478,7 +482,7 @@ static int run(struct options *o)
 	msg.read_ctx = &reader;
 	session.trace = o->verbose ? trace_stderr : NULL;
 	e = pl_session_send(&session, &acct, &msg);
-	memset(password, 0, sizeof(password));
+	pl_wipe(password, sizeof(password)); /* memset here could be optimised away */
 	if (o->verbose)
 		fprintf(stderr, "postlet: %u round trips, %lu bytes sent, %lu received%s%s\n",
 			session.link.waits, session.link.bytes_out, session.link.bytes_in,
@@ -508,6 +512,7 @@ static int run(struct options *o)
 	}
 	rc = EX_OK;
 out:
+	pl_wipe(&conf, sizeof(conf));
 	pl_addr_list_free(&rcpts);
 	pl_msg_free(&m);
 	return rc;
