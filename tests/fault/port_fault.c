@@ -312,6 +312,70 @@ __attribute__((constructor)) static void snapshot(void)
 	(void)open_fds(none, 0, 1);
 }
 
+static int unhex(const char *h, unsigned char *out, size_t cap)
+{
+	size_t n = 0;
+
+	for (; h[0] && h[1] && h[0] != ',' && n < cap; h += 2) {
+		unsigned v;
+
+		if (sscanf(h, "%2x", &v) != 1)
+			break;
+		out[n++] = (unsigned char)v;
+	}
+	return (int)n;
+}
+
+/*
+ * PL_FAULT_SECRETS=hex[,hex...]: after main returned, search every
+ * writable mapping (heap, stack, data) for each secret, i.e. what a core
+ * dump taken now would show.  Hex, so the environment itself does not hold
+ * the secret.  Prints "secret K at REGION" lines; exits 97 if any is found.
+ */
+static int scan_secrets(void)
+{
+	const char *list = getenv("PL_FAULT_SECRETS");
+	unsigned char secret[8][300];
+	int len[8], ns = 0, found = 0, k;
+	FILE *maps;
+	char line[512];
+
+	while (list && *list && ns < 8) {
+		len[ns] = unhex(list, secret[ns], sizeof(secret[ns]));
+		if (len[ns] > 0)
+			ns++;
+		list = strchr(list, ',');
+		list = list ? list + 1 : NULL;
+	}
+	if (!ns || !(maps = fopen("/proc/self/maps", "r")))
+		return 0;
+	while (fgets(line, sizeof(line), maps)) {
+		unsigned long lo, hi;
+		char perm[8], name[256] = "";
+
+		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %255s", &lo, &hi, perm, name) < 3)
+			continue;
+		if (perm[0] != 'r' || perm[1] != 'w' || hi - lo > (64ul << 20) ||
+		    strcmp(name, "[vvar]") == 0)
+			continue;
+		for (k = 0; k < ns; k++) {
+			const unsigned char *p = (const unsigned char *)lo, *end = (const unsigned char *)hi;
+
+			while (p < end && (p = memmem(p, (size_t)(end - p), secret[k], (size_t)len[k]))) {
+				/* our own copies in this scanner do not count */
+				if (p < (unsigned char *)secret || p >= (unsigned char *)secret + sizeof(secret)) {
+					fprintf(stderr, "port_fault: secret %d still in memory at %s+0x%lx\n", k,
+						name[0] ? name : "[anon]", (unsigned long)(p - (const unsigned char *)lo));
+					found++;
+				}
+				p++;
+			}
+		}
+	}
+	fclose(maps);
+	return found;
+}
+
 __attribute__((destructor)) static void report(void)
 {
 	const char *path = getenv("PL_FAULT_REPORT");
@@ -334,4 +398,6 @@ __attribute__((destructor)) static void report(void)
 		fprintf(stderr, "port_fault: %d descriptor(s) left open at exit:%s\n", nfd, fdlist);
 		_exit(98);
 	}
+	if (scan_secrets())
+		_exit(97);
 }
