@@ -9,6 +9,7 @@
 #     no delivery unless the failure came after the final "." was sent;
 #   - with no sanitizer report (ASan, LSan, UBSan) and no descriptor left open.
 # Prints PASS/FAIL per scenario and call type, and the injection points covered.
+# Then tests/fault/secrets.sh checks that credentials leave no trace.
 set -u
 cd "$(dirname "$0")/../.."
 O=${O:-build}
@@ -165,6 +166,9 @@ for sc in starttls implicit; do
 	unset runs bad
 	rm -f "$w"/res.* "$w"/rep.* "$w"/err.*
 done
+# credentials: trace, log and memory after the session (same test bed)
+O=$O bash tests/fault/secrets.sh "$w"
+
 if [ "$total_fail" = 0 ]; then
 	echo "PASS fault sweep: $total_points injection points, $total_runs runs, every one a defined outcome, no leak"
 else
