@@ -51,7 +51,7 @@ for t in "${want[@]}"; do
 	st=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/fuzz.log" | tail -1)
 	if [ "$st" != 0 ] && ls "$dir/findings"/crash-* >/dev/null 2>&1; then
-		why=$(grep -m1 -oE 'ERROR: [A-Za-z]+: [a-z-]+( signal)?' "$dir/fuzz.log")
+		why=$(grep -m1 -oE 'ERROR: [A-Za-z]+: [A-Za-z-]+( signal| on [a-z-]+)?|runtime error: [a-z ]+' "$dir/fuzz.log")
 		echo "PASS fuzz harness $t fails on a broken $(basename "$src") (${why:-crash}) after $((SECONDS - start))s, ${runs:-?} executions ($dropped seeds dropped as direct hits)"
 	else
 		echo "FAIL canfail $t: no crash in ${limit}s with a check removed from $src"
