@@ -6,6 +6,8 @@ set -u
 cd "$(dirname "$0")/../.."
 O=${O:-build}
 M="make --no-print-directory -s O=$O"
+# the tools are Debian packages; installed when missing and we are root
+sh scripts/install-analysis.sh >/dev/null 2>&1 || true
 
 step() { # $1 = what, $2 = tool, rest = make targets
 	local what=$1 tool=$2 out

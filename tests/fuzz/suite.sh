@@ -9,6 +9,8 @@ set -u
 cd "$(dirname "$0")/../.."
 O=${O:-build}
 M="make --no-print-directory -s O=$O"
+# the tools are Debian packages; installed when missing and we are root
+sh scripts/install-analysis.sh >/dev/null 2>&1 || true
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/postlet-seeds.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
