@@ -709,8 +709,9 @@ pl_err pl_conf_load(const char *path, const char *account, pl_account_conf *out,
 		    char *err, size_t errlen)
 {
 	struct conf_parser p;
-	char line[CONF_LINE_MAX + 1];
-	char val[CONF_LINE_MAX + 1];
+	char line[CONF_LINE_MAX + 1] = "";
+	char val[CONF_LINE_MAX + 1] = "";
+	char iobuf[BUFSIZ]; /* stdio's buffer holds the whole file: ours, to scrub */
 	const pl_account_conf *sel = NULL;
 	struct stat st;
 	FILE *f;
@@ -731,6 +732,7 @@ pl_err pl_conf_load(const char *path, const char *account, pl_account_conf *out,
 			(void)snprintf(err, errlen, "%s: %s", path, strerror(saved));
 		return PL_E_NOCONFIG;
 	}
+	(void)setvbuf(f, iobuf, _IOFBF, sizeof(iobuf));
 
 	memset(&p, 0, sizeof(p));
 	p.path = path;
@@ -809,5 +811,6 @@ pl_err pl_conf_load(const char *path, const char *account, pl_account_conf *out,
 	conf_scrub(&p.defaults, sizeof(p.defaults));
 	conf_scrub(line, sizeof(line));
 	conf_scrub(val, sizeof(val));
+	conf_scrub(iobuf, sizeof(iobuf));
 	return e;
 }

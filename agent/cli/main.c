@@ -20,6 +20,7 @@
 #include "serverinfo.h"
 #include "session.h"
 #include "tls_account.h"
+#include "engine/sasl.h"
 
 #ifndef POSTLET_VERSION
 #define POSTLET_VERSION "0.1.0"
@@ -234,11 +235,13 @@ static int load_config(const struct options *o, pl_account_conf *acct)
 static int eval_password(const char *cmd, char *out, size_t cap)
 {
 	FILE *p = popen(cmd, "r");
+	char iobuf[512]; /* stdio's copy of the password: ours, to wipe */
 	size_t n;
 	int status;
 
 	if (!p)
 		return die(EX_OSERR, "cannot run passwordeval command: %s", strerror(errno));
+	(void)setvbuf(p, iobuf, _IOFBF, sizeof(iobuf));
 	if (!fgets(out, (int)cap, p))
 		out[0] = '\0';
 	n = strcspn(out, "\r\n");
@@ -246,6 +249,7 @@ static int eval_password(const char *cmd, char *out, size_t cap)
 	while (fgetc(p) != EOF)
 		;
 	status = pclose(p);
+	pl_wipe(iobuf, sizeof(iobuf));
 	if (status != 0)
 		return die(EX_CONFIG, "passwordeval command failed: %s", cmd);
 	if (n == 0)
@@ -559,7 +563,7 @@ static int run(struct options *o)
 	session.trace = o->verbose ? trace_stderr : NULL;
 	e = pl_session_send(&session, &acct, &msg);
 	pl_cli_tls_state_save();
-	memset(password, 0, sizeof(password));
+	pl_wipe(password, sizeof(password)); /* memset here could be optimised away */
 	if (o->verbose)
 		fprintf(stderr, "postlet: %u round trips, %lu bytes sent, %lu received%s%s\n",
 			session.link.waits, session.link.bytes_out, session.link.bytes_in,
@@ -589,6 +593,7 @@ static int run(struct options *o)
 	}
 	rc = EX_OK;
 out:
+	pl_wipe(&conf, sizeof(conf));
 	pl_addr_list_free(&rcpts);
 	pl_msg_free(&m);
 	return rc;
