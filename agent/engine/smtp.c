@@ -1072,6 +1072,21 @@ void pl_smtp_tls_ready(pl_smtp *s)
 		expect_push(s, EXP_GREETING);
 }
 
+/* With CHUNKING, MAIL, RCPT and "BDAT n LAST" travel in one group: once
+ * all of it is on the wire, a lost connection is the ambiguous window of
+ * RFC 5321's final dot (delivered or not), whichever reply was next. */
+static int final_chunk_sent(const pl_smtp *s)
+{
+	unsigned i;
+
+	if (s->tx_off != s->tx_len)
+		return 0;
+	for (i = 0; i < s->expect_len; i++)
+		if (s->expect[(s->expect_head + i) % PL_SMTP_QUEUE_MAX] == EXP_BDAT_LAST)
+			return 1;
+	return 0;
+}
+
 void pl_smtp_abort(pl_smtp *s, pl_err err, const char *reason)
 {
 	pl_stage st;
@@ -1085,6 +1100,8 @@ void pl_smtp_abort(pl_smtp *s, pl_err err, const char *reason)
 		st = PL_STAGE_TLS;
 	else if (s->phase == PH_BODY)
 		st = PL_STAGE_BODY;
+	else if (final_chunk_sent(s))
+		st = PL_STAGE_BODY; /* the server may hold the whole message */
 	else if (s->expect_len)
 		st = stage_of((enum expect)s->expect[s->expect_head]);
 	else

@@ -14,7 +14,7 @@ BREAKS = {
               "\tif (r->len >= CONFIG_POSTLET_REPLY_LINE_MAX)\n\t\treturn PL_REPLY_BAD;\n", ""),
     # dot-stuffing
     "body": ("agent/engine/body.c",
-             "\t\tif (c == '.' && b->at_line_start)\n\t\t\tout[o++] = '.';\n", ""),
+             "\t\tif (c == '.' && b->at_line_start && !b->raw)\n\t\t\tout[o++] = '.';\n", ""),
     # the bound on the server's words copied into the error report
     "engine": ("agent/engine/smtp.c",
                "for (i = 0; i + 1 < cap && src[i]; i++)", "for (i = 0; src[i]; i++)"),

@@ -57,9 +57,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&p, 0, sizeof(p));
 	p.ehlo_domain = "client.example.org";
 	p.tls_mode = PL_TLS_STARTTLS;
-	p.from = "sender@example.org";
-	p.rcpts = rcpts;
-	p.nrcpt = 1;
+	p.mail.from = "sender@example.org";
+	p.mail.rcpts = rcpts;
+	p.mail.nrcpt = 1;
 	CHECK(pl_smtp_init(s, &p, tx, 1024) == PL_OK);
 	pl_smtp_rx(s, (const uint8_t *)greeting, sizeof(greeting) - 1);
 	CHECK(pl_smtp_want(s) == PL_WANT_SEND);

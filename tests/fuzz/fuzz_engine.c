@@ -109,11 +109,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p.auth_cleartext_ok = (cfg >> 4) & 1;
 	p.user = user;
 	p.password = password;
-	p.from = (nr & 0x80) ? "" : "sender@example.org";
-	p.rcpts = rcpts;
-	p.nrcpt = 1 + (nr & 3);
-	p.size_hint = (cfg & 0x40) ? sizeof(body) : 0;
-	p.body_8bit = (cfg >> 5) & 1;
+	p.mail.from = (nr & 0x80) ? "" : "sender@example.org";
+	p.mail.rcpts = rcpts;
+	p.mail.nrcpt = 1 + (nr & 3);
+	p.mail.size_hint = (cfg & 0x40) ? sizeof(body) : 0;
+	p.mail.body_8bit = (cfg >> 5) & 1;
 
 	/* exact-size heap blocks, so ASan sees any overrun */
 	s = malloc(sizeof(*s));

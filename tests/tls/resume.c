@@ -43,7 +43,7 @@ static int send_one(int nr, const pl_account *a, const char *rcpt)
 {
 	size_t off = 0;
 	const char *rcpts[] = { rcpt };
-	pl_message m = { a->user, rcpts, 1, 0, 0, body, &off };
+	pl_message m = { .from = a->user, .rcpts = rcpts, .nrcpt = 1, .read = body, .read_ctx = &off };
 	pl_err e = pl_session_send(&s, a, &m);
 
 	printf("send %d: rc=%d resumed=%d waits=%u %s%s%s\n", nr, (int)e,

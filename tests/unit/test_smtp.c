@@ -1951,6 +1951,27 @@ static void test_chunking_one_write(void **state)
 	run_free(r);
 }
 
+/* Connection lost after MAIL + RCPT + "BDAT n LAST" + body all went out in
+ * one write: the server may have the message, so the failure is reported at
+ * "end of data" (the ambiguous window a queue must treat as maybe-sent),
+ * not at MAIL FROM whose reply happened to be next. */
+static void test_chunking_lost_after_last_chunk_is_end_of_data(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S(GREET), C(EHLO_C), S(EHLO_CHUNK), BODY(BODY_IN, 7),
+		C1(ENV2_NODATA "BDAT 42 LAST\r\n" BODY_RAW), STOP(),
+	};
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 1024, st);
+	assert_int_equal(pl_smtp_want(&r->s), PL_WANT_RECV);
+	pl_smtp_abort(&r->s, PL_E_CLOSED, "connection lost");
+	assert_int_equal(pl_smtp_error_info(&r->s)->stage, PL_STAGE_BODY);
+	run_free(r);
+}
+
 /* An empty body is "BDAT 0 LAST"; an unterminated last line gets its CRLF. */
 static void test_chunking_empty_and_unterminated(void **state)
 {
@@ -2838,6 +2859,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_abort_wipes_pending_secret, teardown),
 		cmocka_unit_test_teardown(test_abort_stage_names, teardown),
 		cmocka_unit_test_teardown(test_chunking_one_write, teardown),
+		cmocka_unit_test_teardown(test_chunking_lost_after_last_chunk_is_end_of_data, teardown),
 		cmocka_unit_test_teardown(test_chunking_empty_and_unterminated, teardown),
 		cmocka_unit_test_teardown(test_chunking_no_pipelining, teardown),
 		cmocka_unit_test_teardown(test_chunking_all_rcpts_refused, teardown),
