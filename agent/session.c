@@ -139,7 +139,7 @@ static pl_want run(pl_session *s, const pl_message *m, struct body_state *body)
 			step_tls(s, s->acct);
 			break;
 		case PL_WANT_BODY:
-			if (m)
+			if (m && body)
 				step_body(s, m, body);
 			else
 				pl_smtp_abort(&s->smtp, PL_E_INTERNAL, "body wanted without a message");

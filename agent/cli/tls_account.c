@@ -54,13 +54,13 @@ static int state_file_path(const pl_account *a)
 		return 0;
 	if (!xdg || xdg[0] != '/')
 		(void)mkdir(dir, 0700);
-	strcat(dir, "/postlet");
+	memcpy(dir + n, "/postlet", sizeof("/postlet")); /* room checked above */
 	if (!private_dir(dir)) {
 		fprintf(stderr, "postlet: warning: not keeping TLS state: %s is not a private "
 				"directory of this user\n", dir);
 		return 0;
 	}
-	for (i = 0; a->host[i] && i < sizeof(host) - 1; i++) {
+	for (i = 0; i < sizeof(host) - 1 && a->host[i]; i++) {
 		char ch = a->host[i];
 
 		host[i] = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||

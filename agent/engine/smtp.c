@@ -451,6 +451,15 @@ static void emit_envelope(pl_smtp *s)
 	}
 }
 
+/* Bounded append at dst[at]; always terminated; returns the new length. */
+static size_t put_str(char *dst, size_t cap, size_t at, const char *src)
+{
+	while (*src && at + 1 < cap)
+		dst[at++] = *src++;
+	dst[at] = '\0';
+	return at;
+}
+
 /* What the message needs that the server must offer, checked before any
  * of it is sent: a clear permanent error instead of a doomed transfer. */
 static int mail_fits_server(pl_smtp *s)
@@ -460,11 +469,12 @@ static int mail_fits_server(pl_smtp *s)
 
 	if (s->size_max && s->m->size_hint > s->size_max) {
 		/* "message of N bytes is larger than the server's SIZE limit of M" */
-		size_why[0] = '\0';
-		strcat(size_why, "message of ");
-		strcat(size_why, u64_str(num, s->m->size_hint));
-		strcat(size_why, " bytes is larger than the server's SIZE limit of ");
-		strcat(size_why, u64_str(num, s->size_max));
+		size_t at = put_str(size_why, sizeof(size_why), 0, "message of ");
+
+		at = put_str(size_why, sizeof(size_why), at, u64_str(num, s->m->size_hint));
+		at = put_str(size_why, sizeof(size_why), at,
+			     " bytes is larger than the server's SIZE limit of ");
+		put_str(size_why, sizeof(size_why), at, u64_str(num, s->size_max));
 		why = size_why;
 	} else if (s->m->body_8bit && !(s->caps & PL_CAP_8BITMIME))
 		why = "message has 8-bit bytes but the server does not offer 8BITMIME";
@@ -1098,10 +1108,8 @@ void pl_smtp_abort(pl_smtp *s, pl_err err, const char *reason)
 	}
 	if (s->phase == PH_TLS)
 		st = PL_STAGE_TLS;
-	else if (s->phase == PH_BODY)
-		st = PL_STAGE_BODY;
-	else if (final_chunk_sent(s))
-		st = PL_STAGE_BODY; /* the server may hold the whole message */
+	else if (s->phase == PH_BODY || final_chunk_sent(s))
+		st = PL_STAGE_BODY; /* past the last chunk the server may hold it all */
 	else if (s->expect_len)
 		st = stage_of((enum expect)s->expect[s->expect_head]);
 	else
