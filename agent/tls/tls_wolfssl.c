@@ -50,6 +50,15 @@ static const char cipher_list[] =
 #else
 #define PL_ENABLE_TLS_SESSION_CACHE 0
 #endif
+/* Tickets need wolfSSL's session objects; a profile built with
+ * NO_SESSION_CACHE (firmware default) still remembers the group. */
+#ifdef NO_SESSION_CACHE
+#define PL_TLS_SESSION_OBJ(expr) NULL
+#define PL_TLS_SET_SESSION(ssl, sess) ((void)(ssl), (void)(sess))
+#else
+#define PL_TLS_SESSION_OBJ(expr) (expr)
+#define PL_TLS_SET_SESSION(ssl, sess) (void)wolfSSL_set_session((ssl), (sess))
+#endif
 
 /* TLS 1.2 at least; a TLS 1.3-only wolfSSL profile (WOLFSSL_NO_TLS12)
  * rejects a 1.2 floor */
@@ -349,7 +358,7 @@ static pl_err setup(pl_tls *t, const pl_tls_opts *o)
 			if (t->cache->group)
 				(void)wolfSSL_UseKeyShare(t->ssl, t->cache->group);
 			if (t->cache->session)
-				(void)wolfSSL_set_session(t->ssl, t->cache->session);
+				PL_TLS_SET_SESSION(t->ssl, t->cache->session);
 		}
 	}
 	return PL_OK;
@@ -788,7 +797,7 @@ void pl_tls_close(pl_tls *t)
 		 * (illegal_parameter) on the next resumption, while the original
 		 * ticket stays valid for its lifetime */
 		if (t->cache && t->up && !t->io_err && !t->resumed) {
-			WOLFSSL_SESSION *s = wolfSSL_get1_session(t->ssl);
+			WOLFSSL_SESSION *s = PL_TLS_SESSION_OBJ(wolfSSL_get1_session(t->ssl));
 			uint16_t g = negotiated_group(t->ssl);
 
 			pl_tls_cache_clear(t->cache);
