@@ -8,6 +8,12 @@
 #
 # O=dir (build directory), CROSS_COMPILE=prefix-, V=1 (show commands).
 
+# Cross builds get their own build directory and start from the release
+# configuration (wolfSSL from source, static): see mk/cross.mk.
+ifneq ($(CROSS_COMPILE),)
+O ?= build-$(notdir $(CROSS_COMPILE:%-=%))
+CROSS_DEFCONFIG ?= configs/release_defconfig
+endif
 O ?= build
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -82,8 +88,14 @@ $(O)/libpostlet.a: $(call obj,$(CORE_SRCS) $(PORT_SRCS))
 
 $(CONFIG):
 	$(Q)mkdir -p $(O)
+ifneq ($(CROSS_DEFCONFIG),)
+	$(Q)KCONFIG_CONFIG=$@ KCONFIG_ALLCONFIG=$(CROSS_DEFCONFIG) srctree=. \
+		$(PYTHON) -m alldefconfig Kconfig >/dev/null
+	@echo "  CONFIG  $@ (from $(CROSS_DEFCONFIG))"
+else
 	$(Q)cp configs/default.config $@
 	@echo "  CONFIG  $@ (from configs/default.config)"
+endif
 
 $(AUTOCONF): $(CONFIG) scripts/genconfig.sh
 	$(Q)mkdir -p $(dir $@)

@@ -43,6 +43,18 @@
 #define CONFIG_POSTLET_REPLY_LINE_MAX 512
 #endif
 
+/* Most lines one (multi-line) reply may have; EHLO replies are the longest
+ * in practice (about 15 lines). */
+#ifndef CONFIG_POSTLET_REPLY_LINES_MAX
+#define CONFIG_POSTLET_REPLY_LINES_MAX 64
+#endif
+
+/* Largest BDAT chunk (RFC 3030).  A chunk is also bounded by the transmit
+ * buffer: its length must be known before its header is sent. */
+#ifndef CONFIG_POSTLET_BDAT_CHUNK_SIZE
+#define CONFIG_POSTLET_BDAT_CHUNK_SIZE 65536
+#endif
+
 /* Bytes the engine may queue for sending at once: one pipelined command
  * group or one slice of the body.  Must hold an AUTH PLAIN line with
  * 255-octet user and password (about 700 bytes). */

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "engine/sasl.h" /* pl_wipe */
+
 static long conn_send(pl_session *s, const void *buf, size_t len)
 {
 	return s->tls_on ? pl_tls_send(&s->tls, buf, len) : pl_link_send(&s->link, buf, len);
@@ -68,7 +70,20 @@ static void step_recv(pl_session *s)
 
 static void step_tls(pl_session *s, const pl_account *a)
 {
-	pl_tls_opts o = { a->trust_file, a->tls_name ? a->tls_name : a->host };
+	pl_tls_opts o = {
+		.trust_file = a->trust_file,
+		.trust_pem = a->trust_pem,
+		.host = a->tls_name ? a->tls_name : a->host,
+		.pins = a->tls_pins,
+		.npins = a->tls_npins,
+		.no_verify = a->tls_no_verify,
+		.cert_file = a->tls_cert_file,
+		.key_file = a->tls_key_file,
+		.cert_pem = a->tls_cert_pem,
+		.key_pem = a->tls_key_pem,
+		.cache = a->tls_cache,
+		.port = a->port,
+	};
 	pl_err e = pl_tls_open(&s->tls, &s->link, &o);
 
 	if (e) {
@@ -107,40 +122,11 @@ static void step_body(pl_session *s, const pl_message *m, struct body_state *b)
 	b->off += pl_smtp_body_write(&s->smtp, s->body + b->off, b->len - b->off);
 }
 
-pl_err pl_session_send(pl_session *s, const pl_account *a, const pl_message *m)
+/* Run the engine until it is idle (PL_DONE) or has failed. */
+static pl_want run(pl_session *s, const pl_message *m, struct body_state *body)
 {
-	pl_smtp_params p;
-	struct body_state body = { 0, 0, 0 };
-	pl_err e;
 	pl_want w;
 
-	memset(&p, 0, sizeof(p));
-	p.ehlo_domain = a->ehlo_domain;
-	p.tls_mode = a->tls_mode;
-	p.auth_mechs = a->auth_mechs;
-	p.auth_cleartext_ok = a->auth_cleartext_ok;
-	p.user = a->user;
-	p.password = a->password;
-	p.from = m->from;
-	p.rcpts = m->rcpts;
-	p.nrcpt = m->nrcpt;
-	p.size_hint = m->size_hint;
-	p.body_8bit = m->body_8bit;
-	s->tls_on = 0;
-	s->tls_info[0] = '\0';
-	memset(&s->tls, 0, sizeof(s->tls));
-	s->link.conn.handle = -1;
-
-	e = pl_smtp_init(&s->smtp, &p, s->tx, sizeof(s->tx));
-	if (e)
-		return e;
-	e = pl_link_connect(&s->link, a->host, a->port, a->timeout_ms);
-	if (e) {
-		pl_smtp_abort(&s->smtp, e, e == PL_E_RESOLVE ? a->host : "no address of the host answered");
-		/* nothing was exchanged yet: the stage is the connect itself */
-		s->smtp.error.stage = PL_STAGE_CONNECT;
-		return e;
-	}
 	while ((w = pl_smtp_want(&s->smtp)) != PL_DONE && w != PL_FAILED) {
 		switch (w) {
 		case PL_WANT_SEND:
@@ -150,16 +136,107 @@ pl_err pl_session_send(pl_session *s, const pl_account *a, const pl_message *m)
 			step_recv(s);
 			break;
 		case PL_WANT_TLS:
-			step_tls(s, a);
+			step_tls(s, s->acct);
 			break;
 		case PL_WANT_BODY:
-			step_body(s, m, &body);
+			if (m && body)
+				step_body(s, m, body);
+			else
+				pl_smtp_abort(&s->smtp, PL_E_INTERNAL, "body wanted without a message");
 			break;
 		default:
 			break;
 		}
 	}
-	pl_tls_close(&s->tls);
-	pl_link_close(&s->link);
-	return w == PL_DONE ? PL_OK : pl_smtp_error_info(&s->smtp)->err;
+	return w;
+}
+
+pl_err pl_session_open(pl_session *s, const pl_account *a)
+{
+	pl_smtp_params *p = &s->params;
+	pl_err e;
+
+	memset(p, 0, sizeof(*p));
+	p->ehlo_domain = a->ehlo_domain;
+	p->tls_mode = a->tls_mode;
+	p->auth_mechs = a->auth_mechs;
+	p->auth_cleartext_ok = a->auth_cleartext_ok;
+	p->user = a->user;
+	p->password = a->password;
+	s->acct = a;
+	s->tls_on = 0;
+	s->tls_info[0] = '\0';
+	memset(&s->tls, 0, sizeof(s->tls));
+	memset(&s->link, 0, sizeof(s->link));
+	s->link.conn.handle = -1;
+
+	e = pl_smtp_init(&s->smtp, p, s->tx, sizeof(s->tx));
+	if (e)
+		return e;
+	e = pl_link_connect(&s->link, a->host, a->port, a->timeout_ms);
+	if (e) {
+		pl_smtp_abort(&s->smtp, e, e == PL_E_RESOLVE ? a->host : "no address of the host answered");
+		/* nothing was exchanged yet: the stage is the connect itself */
+		s->smtp.error.stage = PL_STAGE_CONNECT;
+		return e;
+	}
+	if (run(s, NULL, NULL) == PL_DONE)
+		return PL_OK;
+	e = pl_smtp_error_info(&s->smtp)->err;
+	pl_session_close(s); /* says QUIT if still in step */
+	return e;
+}
+
+pl_err pl_session_transact(pl_session *s, const pl_message *m)
+{
+	struct body_state body = { 0, 0, 0 };
+	pl_smtp_mail *ml = &s->mail;
+	pl_err e;
+
+	if (!pl_session_usable(s))
+		return PL_E_USAGE;
+	memset(ml, 0, sizeof(*ml));
+	ml->from = m->from;
+	ml->rcpts = m->rcpts;
+	ml->nrcpt = m->nrcpt;
+	ml->size_hint = m->size_hint;
+	ml->body_8bit = m->body_8bit;
+	ml->dsn_notify = m->dsn_notify;
+	ml->dsn_ret = m->dsn_ret;
+	ml->dsn_envid = m->dsn_envid;
+	ml->dsn_orcpt = m->dsn_orcpt;
+	e = pl_smtp_next(&s->smtp, ml);
+	if (e)
+		return e;
+	return run(s, m, &body) == PL_DONE ? PL_OK : pl_smtp_error_info(&s->smtp)->err;
+}
+
+int pl_session_usable(const pl_session *s)
+{
+	return s->link.conn.handle >= 0 && pl_smtp_usable(&s->smtp);
+}
+
+void pl_session_close(pl_session *s)
+{
+	if (s->link.conn.handle >= 0) {
+		pl_smtp_quit(&s->smtp);
+		if (pl_smtp_want(&s->smtp) == PL_WANT_SEND)
+			step_send(s); /* QUIT: one send, the reply is not awaited */
+		pl_tls_close(&s->tls);
+		s->tls_on = 0;
+		pl_link_close(&s->link);
+	}
+	pl_wipe(s->tx, sizeof(s->tx));
+	pl_wipe(s->rx, sizeof(s->rx));
+	pl_wipe(s->body, sizeof(s->body));
+}
+
+pl_err pl_session_send(pl_session *s, const pl_account *a, const pl_message *m)
+{
+	pl_err e = pl_session_open(s, a);
+
+	if (e == PL_OK)
+		e = pl_session_transact(s, m);
+	pl_session_close(s);
+	return e;
 }

@@ -116,7 +116,9 @@ $(O)/postlet: $(WOLFSSL_LIBA)
 wolfssl: $(WOLFSSL_LIBA)
 wolfssl-source: $(WOLFSSL_FETCHED)
 
-$(WOLFSSL_FETCHED): scripts/wolfssl-source.sh
+# fetched once: a newer script does not refetch (delete the cache for
+# that), so a copied tree with its cache (OpenWrt SDK) never calls apt
+$(WOLFSSL_FETCHED):
 	@echo "  FETCH   wolfssl source -> $(WOLFSSL_SRC_CACHE)"
 	$(Q)sh scripts/wolfssl-source.sh $(WOLFSSL_SRC_CACHE)
 	$(Q)test -f $@ && touch $@
@@ -148,10 +150,20 @@ $(WOLFSSL_OUT)/obj/%.o: $(WOLFSSL_SRC)/%.c $(WOLFSSL_USER_H) $(WOLFSSL_FLAGS_FIL
 	@$(if $(Q),echo "  CC      wolfssl/$*.c")
 	$(Q)$(CC) $(WOLFSSL_OWN_CFLAGS) -c $< -o $@
 
-$(WOLFSSL_OUT)/obj/%.o: $(WOLFSSL_SRC)/%.S $(WOLFSSL_USER_H) $(WOLFSSL_FLAGS_FILE) | $(WOLFSSL_FETCHED)
+# wolfSSL's assembler files put every function in plain .text, so
+# --gc-sections could not drop the ones postlet never calls (RSA-3072/4096,
+# P-521, Ed25519 ... about 150 KB on x86_64).  Each `.text` directly
+# followed by `.globl NAME` becomes `.section .text.NAME`: the assembler's
+# equivalent of -ffunction-sections (ELF targets; these files are x86_64).
+WOLFSSL_ASM_SPLIT := held { if ($$1 == ".globl") print "\t.section\t.text." $$2 ",\"ax\",@progbits"; \
+	else print hl; held = 0 } \
+	/^[ \t]*\.text[ \t]*$$/ { held = 1; hl = $$0; next } { print } END { if (held) print hl }
+
+$(WOLFSSL_OUT)/obj/%.o: $(WOLFSSL_SRC)/%.S $(WOLFSSL_USER_H) $(WOLFSSL_FLAGS_FILE) mk/wolfssl.mk | $(WOLFSSL_FETCHED)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  AS      wolfssl/$*.S")
-	$(Q)$(CC) $(WOLFSSL_OWN_CFLAGS) -c $< -o $@
+	$(Q)awk '$(WOLFSSL_ASM_SPLIT)' $< >$(@:.o=.split.S)
+	$(Q)$(CC) $(WOLFSSL_OWN_CFLAGS) -c $(@:.o=.split.S) -o $@
 
 $(WOLFSSL_LIBA): $(WOLFSSL_OBJS) $(WOLFSSL_FLAGS_FILE)
 	@$(if $(Q),echo "  AR      $@")

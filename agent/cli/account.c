@@ -10,8 +10,10 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "engine/sasl.h"
 #include "exitcode.h"
 #include "pl_config.h"
+#include "tls_account.h"
 
 int pl_cli_load_config(const char *conf_path, const char *account, pl_account_conf *acct)
 {
@@ -42,11 +44,13 @@ int pl_cli_load_config(const char *conf_path, const char *account, pl_account_co
 static int eval_password(const char *cmd, char *out, size_t cap)
 {
 	FILE *p = popen(cmd, "r");
+	char iobuf[512]; /* stdio's copy of the password: ours, to wipe */
 	size_t n;
 	int status;
 
 	if (!p)
 		return pl_die(EX_OSERR, "cannot run passwordeval command: %s", strerror(errno));
+	(void)setvbuf(p, iobuf, _IOFBF, sizeof(iobuf));
 	if (!fgets(out, (int)cap, p))
 		out[0] = '\0';
 	n = strcspn(out, "\r\n");
@@ -54,6 +58,7 @@ static int eval_password(const char *cmd, char *out, size_t cap)
 	while (fgetc(p) != EOF)
 		;
 	status = pclose(p);
+	pl_wipe(iobuf, sizeof(iobuf));
 	if (status != 0)
 		return pl_die(EX_CONFIG, "passwordeval command failed: %s", cmd);
 	if (n == 0)
@@ -86,13 +91,16 @@ static FILE *open_private(const char *path, const char *what)
 static int file_password(const char *path, char *out, size_t cap)
 {
 	FILE *f = open_private(path, "password_file");
+	char iobuf[512]; /* stdio's copy of the password: ours, to wipe */
 	size_t n;
 
 	if (!f)
 		return EX_CONFIG;
+	(void)setvbuf(f, iobuf, _IOFBF, sizeof(iobuf));
 	if (!fgets(out, (int)cap, f))
 		out[0] = '\0';
 	fclose(f);
+	pl_wipe(iobuf, sizeof(iobuf));
 	n = strcspn(out, "\r\n");
 	out[n] = '\0';
 	if (n == 0)
@@ -123,7 +131,7 @@ static int netrc_token(FILE *f, char *tok, size_t cap)
 static int netrc_password(const pl_account_conf *c, char *out, size_t cap)
 {
 	char path[1024], tok[PL_CONF_STR_MAX], machine[PL_CONF_STR_MAX] = "", login[PL_CONF_STR_MAX] = "";
-	char pw[PL_CONF_STR_MAX] = "";
+	char pw[PL_CONF_STR_MAX] = "", iobuf[1024];
 	const char *home = getenv("HOME");
 	int in_entry = 0, found = 0;
 	FILE *f;
@@ -134,6 +142,7 @@ static int netrc_password(const pl_account_conf *c, char *out, size_t cap)
 	f = open_private(path, "~/.netrc");
 	if (!f)
 		return EX_CONFIG;
+	(void)setvbuf(f, iobuf, _IOFBF, sizeof(iobuf));
 	for (;;) {
 		int more = netrc_token(f, tok, sizeof(tok));
 
@@ -169,7 +178,9 @@ static int netrc_password(const pl_account_conf *c, char *out, size_t cap)
 		}
 	}
 	fclose(f);
-	memset(pw, 0, sizeof(pw));
+	pl_wipe(iobuf, sizeof(iobuf));
+	pl_wipe(pw, sizeof(pw));
+	pl_wipe(tok, sizeof(tok));
 	return found ? 0 : -1;
 }
 
@@ -215,11 +226,10 @@ void pl_cli_ehlo_domain(const pl_account_conf *c, char *out, size_t cap)
 
 int pl_cli_resolve_account(pl_account_conf *c, pl_account *a, char *password, size_t pwcap)
 {
+	int rc;
+
 	if (!c->host[0])
 		return pl_die(EX_CONFIG, "%s", "no host configured (set 'host' or use --host=)");
-	if (c->tls_certcheck == 0)
-		return pl_die(EX_CONFIG, "%s",
-			      "tls_certcheck off is not supported: trust the server's CA with tls_trust_file");
 	if (c->tls == 0)
 		a->tls_mode = PL_TLS_OFF;
 	else
@@ -227,6 +237,8 @@ int pl_cli_resolve_account(pl_account_conf *c, pl_account *a, char *password, si
 	a->host = c->host;
 	a->port = (uint16_t)(c->port ? c->port : a->tls_mode == PL_TLS_IMPLICIT ? 465 : 587);
 	a->trust_file = c->tls_trust_file[0] ? c->tls_trust_file : NULL;
+	if ((rc = pl_cli_tls_account(c, a)) != 0)
+		return rc;
 	a->timeout_ms = (c->timeout_s ? c->timeout_s : CONFIG_POSTLET_TIMEOUT_S) * 1000u;
 	switch (c->auth) {
 	case PL_CONF_AUTH_PLAIN:
@@ -249,7 +261,7 @@ int pl_cli_resolve_account(pl_account_conf *c, pl_account *a, char *password, si
 	if (a->auth_mechs && !c->user[0])
 		return pl_die(EX_CONFIG, "%s", "authentication requested but no 'user' configured");
 	if (a->auth_mechs && !c->password[0]) {
-		int rc = password_source(c, password, pwcap);
+		rc = password_source(c, password, pwcap);
 
 		if (rc)
 			return rc;
@@ -284,12 +296,10 @@ int pl_cli_setup(pl_cli *c, const char *conf_path, const char *account,
 
 void pl_cli_cleanup(pl_cli *c)
 {
-	void *(*const volatile wipe)(void *, int, size_t) = memset;
-
 	pl_aliases_free(&c->aliases);
 	/* secrets do not outlive the run, even in a core dump */
-	(void)wipe(c->password, 0, sizeof(c->password));
-	(void)wipe(c->conf.password, 0, sizeof(c->conf.password));
+	pl_wipe(c->password, sizeof(c->password));
+	pl_wipe(&c->conf, sizeof(c->conf));
 }
 
 void pl_cli_print_config(const pl_account_conf *c, const char *account, FILE *f)
@@ -307,7 +317,7 @@ void pl_cli_print_config(const pl_account_conf *c, const char *account, FILE *f)
 	fprintf(f, "%-16s = %u\n", "port", port);
 	SHOW("tls", c->tls == 0 ? "off" : implicit ? "on (implicit TLS)" : "on (STARTTLS)");
 	SHOW("tls_trust_file", c->tls_trust_file[0] ? c->tls_trust_file : "(system default)");
-	SHOW("tls_certcheck", c->tls_certcheck == 0 ? "off" : "on");
+	SHOW("tls_certcheck", c->tls_certcheck == 0 ? "off (warned at each run)" : "on");
 	SHOW("auth", (unsigned)c->auth < sizeof(auth) / sizeof(auth[0]) ? auth[c->auth] : "?");
 	SHOW("user", c->user);
 	SHOW("password", c->password[0] ? "********" : "");

@@ -20,6 +20,7 @@ typedef struct pl_cli {
 	char password[PL_CONF_STR_MAX];   /* from a secondary source; wiped by pl_cli_cleanup */
 	char ehlo[256];
 	const char *fullname;             /* -F */
+	const char *dsn_envid;            /* -V */
 	int verbose;                      /* -v */
 } pl_cli;
 

@@ -110,6 +110,12 @@ static const struct conf_key conf_keys[] = {
 	FIELD_INT("tls_starttls", K_BOOL, tls_starttls),
 	FIELD_INT("tls_certcheck", K_BOOL, tls_certcheck),
 	FIELD_STR("tls_trust_file", K_PATH, tls_trust_file),
+	FIELD_STR("tls_fingerprint", K_STR, tls_fingerprint),
+	FIELD_STR("tls_pin_spki", K_STR, tls_pin_spki),
+	FIELD_STR("tls_cert_file", K_PATH, tls_cert_file),
+	FIELD_STR("tls_key_file", K_PATH, tls_key_file),
+	FIELD_STR("tls_host_override", K_STR, tls_host_override),
+	FIELD_INT("tls_session_cache", K_BOOL, tls_session_cache),
 	FIELD_INT("auth", K_AUTH, auth),
 	FIELD_STR("user", K_STR, user),
 	FIELD_STR("password", K_STR, password),
@@ -124,6 +130,8 @@ static const struct conf_key conf_keys[] = {
 	FIELD_STR("syslog", K_SYSLOG, syslog),
 	FIELD_STR("password_file", K_PATH, password_file),
 	FIELD_STR("password_env", K_STR, password_env),
+	FIELD_STR("dsn_notify", K_STR, dsn_notify),   /* checked by the front end */
+	FIELD_STR("dsn_return", K_STR, dsn_return),
 
 	/* --- accepted with restrictions -------------------------------- */
 	/* Only SMTP is implemented; "lmtp" would talk the wrong protocol. */
@@ -138,8 +146,6 @@ static const struct conf_key conf_keys[] = {
 	NOFIELD("tls_priorities", K_IGNORE, "TLS library defaults are used"),
 	NOFIELD("tls_min_dh_prime_bits", K_IGNORE, "deprecated in msmtp"),
 	NOFIELD("auto_from", K_IGNORE, "obsolete msmtp key"),
-	NOFIELD("dsn_notify", K_IGNORE, "no DSN is requested"),
-	NOFIELD("dsn_return", K_IGNORE, "no DSN is requested"),
 	NOFIELD("add_missing_from_header", K_IGNORE, "obsolete msmtp key"),
 	NOFIELD("add_missing_date_header", K_IGNORE, "header handling"),
 	NOFIELD("remove_bcc_headers", K_IGNORE, "header handling"),
@@ -147,13 +153,7 @@ static const struct conf_key conf_keys[] = {
 	NOFIELD("ntlmdomain", K_IGNORE, "only used by NTLM, which is refused"),
 
 	/* --- refused: ignoring would change trust or routing ----------- */
-	NOFIELD("tls_fingerprint", K_REFUSE,
-		"'tls_fingerprint' is not supported yet"),
 	NOFIELD("tls_crl_file", K_REFUSE, "'tls_crl_file' is not supported yet"),
-	NOFIELD("tls_key_file", K_REFUSE, "'tls_key_file' is not supported yet"),
-	NOFIELD("tls_cert_file", K_REFUSE, "'tls_cert_file' is not supported yet"),
-	NOFIELD("tls_host_override", K_REFUSE,
-		"'tls_host_override' is not supported yet"),
 	NOFIELD("proxy_host", K_REFUSE, "'proxy_host' is not supported"),
 	NOFIELD("proxy_port", K_REFUSE, "'proxy_port' is not supported"),
 	NOFIELD("socket", K_REFUSE, "'socket' is not supported"),
@@ -316,6 +316,7 @@ void pl_conf_clear(pl_account_conf *a)
 	a->tls = -1;
 	a->tls_starttls = -1;
 	a->tls_certcheck = -1;
+	a->tls_session_cache = -1;
 	a->auth = PL_CONF_AUTH_UNSET;
 	a->set_from_header = -1;
 }
@@ -433,6 +434,12 @@ void pl_conf_merge(pl_account_conf *base, const pl_account_conf *top)
 	MERGE_TRI(tls_starttls);
 	MERGE_TRI(tls_certcheck);
 	MERGE_STR(tls_trust_file);
+	MERGE_STR(tls_fingerprint);
+	MERGE_STR(tls_pin_spki);
+	MERGE_STR(tls_cert_file);
+	MERGE_STR(tls_key_file);
+	MERGE_STR(tls_host_override);
+	MERGE_TRI(tls_session_cache);
 	if (top->auth != PL_CONF_AUTH_UNSET)
 		base->auth = top->auth;
 	MERGE_STR(user);
@@ -448,6 +455,8 @@ void pl_conf_merge(pl_account_conf *base, const pl_account_conf *top)
 	MERGE_STR(syslog);
 	MERGE_STR(password_file);
 	MERGE_STR(password_env);
+	MERGE_STR(dsn_notify);
+	MERGE_STR(dsn_return);
 #undef MERGE_STR
 #undef MERGE_TRI
 #undef MERGE_NUM
@@ -732,8 +741,9 @@ pl_err pl_conf_load(const char *path, const char *account, pl_account_conf *out,
 		    char *err, size_t errlen)
 {
 	struct conf_parser p;
-	char line[CONF_LINE_MAX + 1];
-	char val[CONF_LINE_MAX + 1];
+	char line[CONF_LINE_MAX + 1] = "";
+	char val[CONF_LINE_MAX + 1] = "";
+	char iobuf[BUFSIZ]; /* stdio's buffer holds the whole file: ours, to scrub */
 	const pl_account_conf *sel = NULL;
 	struct stat st;
 	FILE *f;
@@ -754,6 +764,7 @@ pl_err pl_conf_load(const char *path, const char *account, pl_account_conf *out,
 			(void)snprintf(err, errlen, "%s: %s", path, strerror(saved));
 		return PL_E_NOCONFIG;
 	}
+	(void)setvbuf(f, iobuf, _IOFBF, sizeof(iobuf));
 
 	memset(&p, 0, sizeof(p));
 	p.path = path;
@@ -832,5 +843,6 @@ pl_err pl_conf_load(const char *path, const char *account, pl_account_conf *out,
 	conf_scrub(&p.defaults, sizeof(p.defaults));
 	conf_scrub(line, sizeof(line));
 	conf_scrub(val, sizeof(val));
+	conf_scrub(iobuf, sizeof(iobuf));
 	return e;
 }

@@ -38,7 +38,13 @@ typedef struct pl_account_conf {
 	int tls;                             /* -1, 0 off, 1 on */
 	int tls_starttls;                    /* -1, 0 off (implicit TLS), 1 on */
 	int tls_certcheck;                   /* -1, 0, 1 */
-	char tls_trust_file[PL_CONF_PATH_MAX];
+	char tls_trust_file[PL_CONF_PATH_MAX]; /* PEM file or hashed directory */
+	char tls_fingerprint[PL_CONF_PATH_MAX]; /* SHA-256 AA:BB:.., comma-separated list */
+	char tls_pin_spki[PL_CONF_PATH_MAX];  /* base64 SPKI SHA-256, comma-separated */
+	char tls_cert_file[PL_CONF_PATH_MAX];  /* client certificate (PEM) */
+	char tls_key_file[PL_CONF_PATH_MAX];   /* its key (PEM) */
+	char tls_host_override[PL_CONF_STR_MAX]; /* name to verify instead of host */
+	int tls_session_cache;               /* -1, 0, 1: keep TLS state between runs */
 	enum pl_conf_auth auth;
 	char user[PL_CONF_STR_MAX];
 	char password[PL_CONF_STR_MAX];
@@ -54,6 +60,8 @@ typedef struct pl_account_conf {
 	char syslog[PL_CONF_NAME_MAX];       /* "" unset, "off", or LOG_<FACILITY> */
 	char password_file[PL_CONF_PATH_MAX];/* first line is the password */
 	char password_env[PL_CONF_NAME_MAX]; /* environment variable with the password */
+	char dsn_notify[64];                 /* off, never, or success,failure,delay */
+	char dsn_return[16];                 /* off, headers (hdrs), full */
 } pl_account_conf;
 
 /* Reset every field to "not set" (strings empty, tri-states -1, numbers 0). */

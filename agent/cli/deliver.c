@@ -11,7 +11,9 @@
 
 #include "cli.h"
 #include "compose.h"
+#include "engine/sasl.h"
 #include "exitcode.h"
+#include "tls_account.h"
 
 /* See main.c: the queue's hook is used once its branch has landed. */
 #if defined(__has_include)
@@ -139,28 +141,84 @@ static void log_line(const pl_account_conf *c, const char *from, const pl_addr_l
 	free(line);
 }
 
+/* SIZE= counts the message as sent, with CRLF line ends (RFC 1870). */
+static uint64_t wire_size(const pl_msg *m)
+{
+	uint64_t n = m->len;
+	size_t i;
+
+	for (i = 0; i < m->len; i++)
+		if ((m->data[i] == '\n' && (i == 0 || m->data[i - 1] != '\r')) ||
+		    (m->data[i] == '\r' && (i + 1 == m->len || m->data[i + 1] != '\n')))
+			n++;
+	if (m->len && m->data[m->len - 1] != '\n' && m->data[m->len - 1] != '\r')
+		n += 2; /* the engine ends the last line */
+	return n;
+}
+
+/* dsn_notify / dsn_return (msmtp syntax, -N / -R) into the message. */
+static int dsn_options(const pl_account_conf *c, pl_message *m)
+{
+	static const struct {
+		const char *word;
+		unsigned bit;
+	} words[] = { { "never", PL_DSN_NEVER }, { "success", PL_DSN_SUCCESS },
+		      { "failure", PL_DSN_FAILURE }, { "delay", PL_DSN_DELAY } };
+	const char *p = c->dsn_notify;
+	const char *r = c->dsn_return;
+
+	while (*p && strcmp(c->dsn_notify, "off") != 0) {
+		size_t n = strcspn(p, ","), k;
+
+		for (k = 0; k < sizeof(words) / sizeof(words[0]); k++)
+			if (strlen(words[k].word) == n && strncasecmp(p, words[k].word, n) == 0)
+				break;
+		if (k == sizeof(words) / sizeof(words[0]))
+			return pl_die(EX_USAGE, "dsn_notify '%s': expected off, never, or a list of "
+						"success, failure, delay", c->dsn_notify);
+		m->dsn_notify |= words[k].bit;
+		p += n + (p[n] == ',');
+	}
+	if ((m->dsn_notify & PL_DSN_NEVER) && m->dsn_notify != PL_DSN_NEVER)
+		return pl_die(EX_USAGE, "%s",
+			      "dsn_notify: 'never' cannot be combined with other conditions");
+	if (strcasecmp(r, "full") == 0)
+		m->dsn_ret = PL_DSN_RET_FULL;
+	else if (strcasecmp(r, "hdrs") == 0 || strcasecmp(r, "headers") == 0)
+		m->dsn_ret = PL_DSN_RET_HDRS;
+	else if (*r && strcmp(r, "off") != 0)
+		return pl_die(EX_USAGE, "dsn_return '%s': expected off, headers or full", r);
+	return 0;
+}
+
 int pl_deliver(const pl_account_conf *conf, const pl_account *acct, const char *from,
-	       const pl_addr_list *rcpts, const pl_msg *m, int verbose)
+	       const pl_addr_list *rcpts, const pl_msg *m, const char *envid, int verbose)
 {
 	static pl_session session; /* ~5 KiB of buffers: keep them off the stack */
 	struct reader_ctx reader;
-	pl_message msg;
+	pl_message msg = { 0 };
 	struct timespec t0, t1;
 	pl_err e;
+	int rc;
 
 	reader.m = m;
 	reader.off = 0;
 	msg.from = from;
 	msg.rcpts = (const char *const *)rcpts->addr;
 	msg.nrcpt = rcpts->n;
-	msg.size_hint = m->len;
+	msg.size_hint = wire_size(m);
 	msg.body_8bit = m->has_8bit;
 	msg.read = read_message;
 	msg.read_ctx = &reader;
+	msg.dsn_envid = envid;
+	rc = dsn_options(conf, &msg);
+	if (rc)
+		return rc;
 	session.trace = verbose ? trace_stderr : NULL;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	e = pl_session_send(&session, acct, &msg);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	pl_cli_tls_state_save();
 #if PL_HAVE_QUEUE_CLI
 	{
 		/* QUEUE HOOK: a temporary failure is queued (exit 0, as an MTA);
@@ -217,5 +275,5 @@ int pl_cli_submit(pl_cli *c, const char *from, pl_addr_list *rcpts, pl_msg *m)
 	if (rc)
 		return rc;
 	/* the queue's hook (temporary failure -> spool) is inside pl_deliver */
-	return pl_deliver(&c->conf, &c->acct, from, rcpts, m, c->verbose);
+	return pl_deliver(&c->conf, &c->acct, from, rcpts, m, c->dsn_envid, c->verbose);
 }

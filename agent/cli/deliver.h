@@ -10,7 +10,9 @@
 #include "message.h"
 #include "session.h"
 
+/* envid: -V, the DSN envelope id, or NULL; DSN conditions come from
+ * conf's dsn_notify / dsn_return. */
 int pl_deliver(const pl_account_conf *conf, const pl_account *acct, const char *from,
-	       const pl_addr_list *rcpts, const pl_msg *m, int verbose);
+	       const pl_addr_list *rcpts, const pl_msg *m, const char *envid, int verbose);
 
 #endif

@@ -22,6 +22,7 @@
 #include "message.h"
 #include "pl_config.h"
 #include "port.h"
+#include "serverinfo.h"
 
 /* The queue (agent/cli/queue_cli.c) lands from its own branch; until then
  * -bp/-q say there is none.  Once it is here its flags and modes are used. */
@@ -54,11 +55,13 @@ struct options {
 	const char *account;
 	const char *from;
 	const char *fullname;
+	const char *envid;      /* -V: DSN envelope id */
 	const char *queue_arg;  /* what followed -q ("", "R...", "S...", "30m") */
 	int read_rcpts;       /* -t */
 	int ignore_dots;      /* -i, -oi */
 	int verbose;
 	int pretend;          /* -P, --pretend */
+	int serverinfo;       /* --serverinfo */
 	pl_account_conf cli;  /* --key=value settings */
 	char **rcpts;
 	int nrcpt;
@@ -72,7 +75,9 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: postlet [-C file] [-a account] [-f from] [-F name] [-t] [-i] [-v] [-P]\n"
+		"               [-N never|success,failure,delay] [-R full|hdrs] [-V envid]\n"
 		"               [--key=value ...] [--] recipient...\n"
+		"       postlet --serverinfo [options]  (the server's TLS certificate and capabilities)\n"
 		"       postlet -bs | -bp | -q      (SMTP on stdin/stdout, list or flush the queue)\n"
 		"       postlet alert --to ADDR --subject TEXT [--priority high|normal|low] < body\n"
 		"Reads a message on standard input and submits it over SMTP.\n"
@@ -177,6 +182,10 @@ static int parse_args(int argc, char **argv, int first, struct options *o)
 				o->pretend = 1;
 				continue;
 			}
+			if (strcmp(a, "--serverinfo") == 0) {
+				o->serverinfo = 1;
+				continue;
+			}
 			if (o->mode == MODE_ALERT) {
 				rc = alert_option(o, argc, argv, &i);
 				if (rc == 1)
@@ -264,10 +273,20 @@ static int parse_args(int argc, char **argv, int first, struct options *o)
 		case 'f':
 		case 'r':
 		case 'F':
+		case 'N':
+		case 'R':
+		case 'V':
 			v = flag_value(argc, argv, &i, a + 2);
 			if (!v)
 				return pl_die(EX_USAGE, "option %s needs a value", a);
-			if (a[1] == 'C')
+			if (a[1] == 'N' || a[1] == 'R') {
+				/* DSN: same values as the dsn_notify / dsn_return keys */
+				if (pl_conf_set(&o->cli, a[1] == 'N' ? "dsn_notify" : "dsn_return", v,
+						NULL, 0) != PL_OK)
+					return pl_die(EX_USAGE, "bad value for %s", a);
+			} else if (a[1] == 'V')
+				o->envid = v;
+			else if (a[1] == 'C')
 				o->conf_path = v;
 			else if (a[1] == 'a')
 				o->account = v;
@@ -442,7 +461,12 @@ int main(int argc, char **argv)
 	if (rc)
 		goto cleanup;
 	cli.fullname = o.fullname;
+	cli.dsn_envid = o.envid;
 	cli.verbose = o.verbose;
+	if (o.serverinfo) {
+		rc = pl_cli_serverinfo(&cli.acct);
+		goto cleanup;
+	}
 	switch (o.mode) {
 	case MODE_SMTP:
 		rc = pl_cli_serve_smtp(&cli, stdin, stdout);

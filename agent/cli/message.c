@@ -359,7 +359,8 @@ pl_err pl_addr_parse_list(const char *v, pl_addr_list *list)
 
 pl_err pl_msg_prepend_header(pl_msg *m, const char *name, const char *value)
 {
-	size_t add = strlen(name) + 2 + strlen(value) + 1;
+	size_t nl = strlen(name), vl = strlen(value);
+	size_t add = nl + 2 + vl + 1;
 	int need_blank = m->header_len == 0;
 	pl_err e;
 
@@ -369,10 +370,11 @@ pl_err pl_msg_prepend_header(pl_msg *m, const char *name, const char *value)
 	if (e)
 		return e;
 	memmove(m->data + add, m->data, m->len + 1);
-	memcpy(m->data, name, strlen(name));
-	memcpy(m->data + strlen(name), ": ", 2);
-	memcpy(m->data + strlen(name) + 2, value, strlen(value));
-	m->data[strlen(name) + 2 + strlen(value)] = '\n';
+	/* "name: value\n" goes in front of the existing (terminated) text */
+	memcpy(m->data, name, nl);
+	memcpy(m->data + nl, ": ", 2);
+	memcpy(m->data + nl + 2, value, vl);
+	m->data[nl + 2 + vl] = '\n';
 	if (need_blank)
 		m->data[add - 1] = '\n';
 	m->len += add;

@@ -4,6 +4,13 @@ void pl_body_init(pl_body *b)
 {
 	b->at_line_start = 1;
 	b->pending_cr = 0;
+	b->raw = 0;
+}
+
+void pl_body_init_raw(pl_body *b)
+{
+	pl_body_init(b);
+	b->raw = 1;
 }
 
 size_t pl_body_encode(pl_body *b, const uint8_t *in, size_t inlen,
@@ -29,7 +36,7 @@ size_t pl_body_encode(pl_body *b, const uint8_t *in, size_t inlen,
 			b->at_line_start = 1;
 			continue;
 		}
-		if (c == '.' && b->at_line_start)
+		if (c == '.' && b->at_line_start && !b->raw)
 			out[o++] = '.';
 		out[o++] = c;
 		b->at_line_start = 0;
@@ -46,9 +53,11 @@ size_t pl_body_finish(pl_body *b, uint8_t *out)
 		out[o++] = '\r';
 		out[o++] = '\n';
 	}
-	out[o++] = '.';
-	out[o++] = '\r';
-	out[o++] = '\n';
+	if (!b->raw) {
+		out[o++] = '.';
+		out[o++] = '\r';
+		out[o++] = '\n';
+	}
 	b->at_line_start = 1;
 	b->pending_cr = 0;
 	return o;

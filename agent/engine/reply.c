@@ -28,6 +28,9 @@ static int finish_line(pl_reply *r)
 	code = (l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0');
 	if (r->lines > 0 && code != r->code)
 		return PL_REPLY_BAD;
+	/* bounded, so a server cannot keep one reply going forever */
+	if (r->lines >= CONFIG_POSTLET_REPLY_LINES_MAX)
+		return PL_REPLY_BAD;
 	r->code = code;
 	r->lines++;
 	if (r->len > 3 && l[3] == '-')

@@ -23,7 +23,8 @@ enum pl_reply_event {
 	PL_REPLY_MORE = 0,      /* byte absorbed, line not complete */
 	PL_REPLY_LINE = 1,      /* a continuation line ("250-...") is complete in line[] */
 	PL_REPLY_DONE = 2,      /* the last line ("250 ...") is complete in line[] */
-	PL_REPLY_BAD = -1,      /* malformed: bad code, code changed, NUL, too long */
+	PL_REPLY_BAD = -1,      /* malformed: bad code, code changed, NUL, bare CR,
+				 * line too long, too many lines */
 };
 
 void pl_reply_init(pl_reply *r);

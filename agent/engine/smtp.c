@@ -3,9 +3,16 @@
  *  - `expect` is the ordered list of replies owed by the server; every
  *    command appends one entry, every complete reply removes the oldest.
  *    Pipelining (RFC 2920) is then just "emit more before reading".
- *  - Commands are built in the caller's tx buffer; one command always fits
- *    in an empty buffer (checked at init), so a group that does not fit is
- *    continued after the buffer drains.
+ *  - Commands are built in the caller's tx buffer; a group that does not
+ *    fit is continued after the buffer drains (a single command that does
+ *    not fit an empty buffer fails with PL_E_LIMIT).
+ *  - BDAT: the chunk's length must precede it, so the body is normalised
+ *    into the buffer behind a reserved header gap, and the header is written
+ *    (and the data moved up to it) when the chunk is closed.
+ *  - Session mode: per-connection state (caps, ready, in_step, txn_open)
+ *    survives pl_smtp_next(); per-message state is reset there.  After a
+ *    failed transaction the replies still owed for pipelined commands are
+ *    read (PH_DRAIN) so the next transaction starts in step.
  */
 #include "smtp.h"
 
@@ -13,9 +20,9 @@
 
 #include "sasl.h"
 
-enum phase { PH_CMD, PH_TLS, PH_BODY, PH_DONE, PH_FAILED };
+enum phase { PH_CMD, PH_TLS, PH_BODY, PH_DONE, PH_FAILED, PH_DRAIN };
 enum expect { EXP_GREETING, EXP_EHLO, EXP_STARTTLS, EXP_AUTH, EXP_MAIL, EXP_RCPT,
-	      EXP_DATA, EXP_DOT };
+	      EXP_DATA, EXP_DOT, EXP_HELO, EXP_RSET, EXP_BDAT, EXP_BDAT_LAST };
 enum envelope { ENV_IDLE, ENV_MAIL, ENV_RCPT, ENV_DATA, ENV_END };
 enum { AUTH_STEP_SENT, AUTH_STEP_USER, AUTH_STEP_PASS };
 
@@ -25,9 +32,16 @@ enum { AUTH_STEP_SENT, AUTH_STEP_USER, AUTH_STEP_PASS };
 #define SECRET_FLAG 0x40u
 #define TLS_FLAG 0x01u
 
+/* "BDAT " 20 digits " LAST\r\n" */
+#define BDAT_HDR_MAX 32
+/* raw body terminator: at most a CRLF */
+#define RAW_FINISH_MAX 2
+/* room needed to open a chunk that can take at least one input byte */
+#define CHUNK_OPEN_MIN (BDAT_HDR_MAX + PL_BODY_EXPANSION + RAW_FINISH_MAX)
+
 static const char *const stage_names[] = {
 	"connect", "greeting", "EHLO", "STARTTLS", "TLS handshake", "AUTH",
-	"MAIL FROM", "RCPT TO", "DATA", "end of data", "QUIT",
+	"MAIL FROM", "RCPT TO", "DATA", "end of data", "QUIT", "RSET",
 };
 
 const char *pl_stage_name(pl_stage st)
@@ -100,17 +114,84 @@ static int put(pl_smtp *s, const char *str)
 	return 1;
 }
 
-static int put_u64(pl_smtp *s, uint64_t v)
+/* Decimal digits of v at the end of buf[21]; returns where they start. */
+static const char *u64_str(char buf[21], uint64_t v)
 {
-	char buf[21];
-	size_t i = sizeof(buf) - 1;
+	size_t i = 20;
 
 	buf[i] = '\0';
 	do {
 		buf[--i] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	return put(s, buf + i);
+	return buf + i;
+}
+
+static int put_u64(pl_smtp *s, uint64_t v)
+{
+	char buf[21];
+
+	return put(s, u64_str(buf, v));
+}
+
+/* RFC 3461 xtext: '+', '=', controls, space and non-ASCII become "+HH". */
+static int put_xtext(pl_smtp *s, const char *str)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *str; str++) {
+		unsigned char c = (unsigned char)*str;
+		char enc[4] = { '+', hex[c >> 4], hex[c & 15], '\0' };
+
+		if (c > 32 && c < 127 && c != '+' && c != '=')
+			enc[0] = (char)c, enc[1] = '\0';
+		if (!put(s, enc))
+			return 0;
+	}
+	return 1;
+}
+
+static int is_ascii(const char *str)
+{
+	for (; *str; str++)
+		if ((unsigned char)*str >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* Well-formed UTF-8 (RFC 3629: no overlongs, surrogates or > U+10FFFF). */
+static int utf8_valid(const char *str)
+{
+	const unsigned char *p = (const unsigned char *)str;
+
+	while (*p) {
+		unsigned char c = *p++;
+		unsigned char lo = 0x80, hi = 0xbf;
+		int more;
+
+		if (c < 0x80)
+			continue;
+		if (c >= 0xc2 && c <= 0xdf)
+			more = 1;
+		else if (c >= 0xe0 && c <= 0xef)
+			more = 2;
+		else if (c >= 0xf0 && c <= 0xf4)
+			more = 3;
+		else
+			return 0;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+		else if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+		for (; more; more--, lo = 0x80, hi = 0xbf, p++)
+			if (*p < lo || *p > hi)
+				return 0;
+	}
+	return 1;
 }
 
 /* Undo a command that did not fit: its partial bytes may hold an address. */
@@ -145,25 +226,36 @@ static void set_error(pl_smtp *s, pl_err err, pl_stage stage, const char *text)
 		copy_printable(s->error.text, sizeof(s->error.text), text);
 }
 
-/* Fail; if the dialogue is still in step, say QUIT politely (it carries no
- * secret and no envelope, so it is safe even before TLS). */
+/* Fail.  One message: if the dialogue is still in step, say QUIT politely
+ * (it carries no secret and no envelope, so it is safe even before TLS).
+ * Session mode: no QUIT (pl_smtp_quit() does that); replies still owed for
+ * pipelined commands are read first (PH_DRAIN), so that the connection can
+ * carry the next transaction.  421 means the server is closing. */
 static void fail(pl_smtp *s, pl_err err, pl_stage stage, const char *why)
 {
-	int in_step = err != PL_E_PROTOCOL && s->phase == PH_CMD;
+	int in_step = err != PL_E_PROTOCOL && (s->phase == PH_CMD || s->phase == PH_BODY) &&
+		      s->error.code != 421;
 
 	set_error(s, err, stage, why);
 	rollback(s, s->tx_off); /* drop (and wipe) anything not yet handed out */
 	if (s->tx_len == 0)
 		s->flags &= (uint8_t)~SECRET_FLAG;
 	s->phase = PH_FAILED;
-	if (in_step)
+	s->chunk_open = 0;
+	s->in_step = (uint8_t)in_step;
+	if (in_step && s->oneshot)
 		(void)put(s, "QUIT\r\n");
+	else if (in_step && s->expect_len)
+		s->phase = PH_DRAIN;
 }
+
+static void take_enhanced(pl_smtp *s);
 
 /* Fail with the server's current reply as the reason. */
 static void fail_reply(pl_smtp *s, pl_err err, pl_stage stage)
 {
 	s->error.code = s->reply.code;
+	take_enhanced(s);
 	fail(s, err, stage, s->reply.line);
 }
 
@@ -210,26 +302,74 @@ static void emit_ehlo(pl_smtp *s)
 	expect_push(s, EXP_EHLO);
 }
 
+static int mail_needs_utf8(const pl_smtp_mail *m)
+{
+	size_t i;
+
+	if (!is_ascii(m->from))
+		return 1;
+	for (i = 0; i < m->nrcpt; i++)
+		if (!is_ascii(m->rcpts[i]))
+			return 1;
+	return 0;
+}
+
 static int emit_mail(pl_smtp *s)
 {
+	const pl_smtp_mail *m = s->m;
 	size_t mark = s->tx_len;
-	int ok = put(s, "MAIL FROM:<") && put(s, s->p->from) && put(s, ">");
+	int dsn = (s->caps & PL_CAP_DSN) != 0;
+	int ok = put(s, "MAIL FROM:<") && put(s, m->from) && put(s, ">");
 
-	if (ok && (s->caps & PL_CAP_SIZE) && s->p->size_hint)
-		ok = put(s, " SIZE=") && put_u64(s, s->p->size_hint);
-	if (ok && (s->caps & PL_CAP_8BITMIME) && s->p->body_8bit)
+	if (ok && (s->caps & PL_CAP_SIZE) && m->size_hint)
+		ok = put(s, " SIZE=") && put_u64(s, m->size_hint);
+	if (ok && (s->caps & PL_CAP_8BITMIME) && m->body_8bit)
 		ok = put(s, " BODY=8BITMIME");
+	if (ok && (s->caps & PL_CAP_SMTPUTF8) && mail_needs_utf8(m))
+		ok = put(s, " SMTPUTF8");
+	if (ok && dsn && m->dsn_ret)
+		ok = put(s, m->dsn_ret == PL_DSN_RET_FULL ? " RET=FULL" : " RET=HDRS");
+	if (ok && dsn && m->dsn_envid && m->dsn_envid[0])
+		ok = put(s, " ENVID=") && put_xtext(s, m->dsn_envid);
 	ok = ok && put(s, "\r\n");
 	if (!ok)
 		rollback(s, mark);
 	return ok;
 }
 
+static int put_notify(pl_smtp *s, unsigned n)
+{
+	static const struct {
+		unsigned bit;
+		const char *kw;
+	} kws[] = { { PL_DSN_NEVER, "NEVER" }, { PL_DSN_SUCCESS, "SUCCESS" },
+		    { PL_DSN_FAILURE, "FAILURE" }, { PL_DSN_DELAY, "DELAY" } };
+	const char *sep = " NOTIFY=";
+	size_t i;
+
+	for (i = 0; i < sizeof(kws) / sizeof(kws[0]); i++) {
+		if (!(n & kws[i].bit))
+			continue;
+		if (!put(s, sep) || !put(s, kws[i].kw))
+			return 0;
+		sep = ",";
+	}
+	return 1;
+}
+
 static int emit_rcpt(pl_smtp *s, size_t i)
 {
+	const char *rcpt = s->m->rcpts[i];
+	int dsn = (s->caps & PL_CAP_DSN) != 0;
 	size_t mark = s->tx_len;
+	int ok = put(s, "RCPT TO:<") && put(s, rcpt) && put(s, ">");
 
-	if (put(s, "RCPT TO:<") && put(s, s->p->rcpts[i]) && put(s, ">\r\n"))
+	if (ok && dsn && s->m->dsn_notify)
+		ok = put_notify(s, s->m->dsn_notify);
+	/* RFC 3461 ORCPT names an ASCII address; UTF-8 ones (RFC 6533) are left out */
+	if (ok && dsn && s->m->dsn_orcpt && is_ascii(rcpt))
+		ok = put(s, " ORCPT=rfc822;") && put_xtext(s, rcpt);
+	if (ok && put(s, "\r\n"))
 		return 1;
 	rollback(s, mark);
 	return 0;
@@ -240,15 +380,26 @@ static void fail_recipients(pl_smtp *s)
 	size_t i;
 	pl_err err = PL_E_RCPT_REFUSED;
 
-	for (i = 0; i < s->p->nrcpt; i++)
+	for (i = 0; i < s->m->nrcpt; i++)
 		if (s->rcpt_code[i] / 100 == 4)
 			err = PL_E_TEMPFAIL;
 	/* error.code/text already hold the first refusal */
 	fail(s, err, PL_STAGE_RCPT, NULL);
 }
 
+/* A command that does not fit even an empty buffer can never be sent. */
+static int too_long(pl_smtp *s, pl_stage stage)
+{
+	if (s->tx_len > 0)
+		return 0; /* retried once the buffer drains */
+	fail(s, PL_E_LIMIT, stage, "command longer than the transmit buffer");
+	return 1;
+}
+
 /* Emit as much of MAIL / RCPT... / DATA as the protocol and the buffer
- * allow: everything at once with PIPELINING, else one command per reply. */
+ * allow: everything at once with PIPELINING, else one command per reply.
+ * With CHUNKING there is no DATA: the body phase begins at once and the
+ * first BDAT joins the group. */
 static void emit_envelope(pl_smtp *s)
 {
 	int pipelined = (s->caps & PL_CAP_PIPELINING) != 0;
@@ -260,26 +411,33 @@ static void emit_envelope(pl_smtp *s)
 			return;
 		switch (s->envelope_next) {
 		case ENV_MAIL:
-			if (s->size_max && s->p->size_hint > s->size_max) {
-				fail(s, PL_E_PERMFAIL, PL_STAGE_MAIL,
-				     "message is larger than the server's SIZE limit");
+			if (!emit_mail(s)) {
+				(void)too_long(s, PL_STAGE_MAIL);
 				return;
 			}
-			if (!emit_mail(s))
-				return;
 			expect_push(s, EXP_MAIL);
+			s->txn_open = 1;
 			s->envelope_next = ENV_RCPT;
 			break;
 		case ENV_RCPT:
-			if (!emit_rcpt(s, s->rcpt_emitted))
+			if (!emit_rcpt(s, s->rcpt_emitted)) {
+				(void)too_long(s, PL_STAGE_RCPT);
 				return;
+			}
 			expect_push(s, EXP_RCPT);
-			if (++s->rcpt_emitted == s->p->nrcpt)
+			if (++s->rcpt_emitted == s->m->nrcpt)
 				s->envelope_next = ENV_DATA;
 			break;
 		case ENV_DATA:
 			if (!pipelined && s->rcpt_accepted == 0) {
 				fail_recipients(s);
+				return;
+			}
+			if (s->chunking) {
+				pl_body_init_raw(&s->body);
+				s->chunk_open = 0;
+				s->phase = PH_BODY;
+				s->envelope_next = ENV_END;
 				return;
 			}
 			if (!put(s, "DATA\r\n"))
@@ -293,10 +451,63 @@ static void emit_envelope(pl_smtp *s)
 	}
 }
 
-static void start_envelope(pl_smtp *s)
+/* Bounded append at dst[at]; always terminated; returns the new length. */
+static size_t put_str(char *dst, size_t cap, size_t at, const char *src)
 {
+	while (*src && at + 1 < cap)
+		dst[at++] = *src++;
+	dst[at] = '\0';
+	return at;
+}
+
+/* What the message needs that the server must offer, checked before any
+ * of it is sent: a clear permanent error instead of a doomed transfer. */
+static int mail_fits_server(pl_smtp *s)
+{
+	const char *why = NULL;
+	char size_why[128], num[21];
+
+	if (s->size_max && s->m->size_hint > s->size_max) {
+		/* "message of N bytes is larger than the server's SIZE limit of M" */
+		size_t at = put_str(size_why, sizeof(size_why), 0, "message of ");
+
+		at = put_str(size_why, sizeof(size_why), at, u64_str(num, s->m->size_hint));
+		at = put_str(size_why, sizeof(size_why), at,
+			     " bytes is larger than the server's SIZE limit of ");
+		put_str(size_why, sizeof(size_why), at, u64_str(num, s->size_max));
+		why = size_why;
+	} else if (s->m->body_8bit && !(s->caps & PL_CAP_8BITMIME))
+		why = "message has 8-bit bytes but the server does not offer 8BITMIME";
+	else if (!(s->caps & PL_CAP_SMTPUTF8) && mail_needs_utf8(s->m))
+		why = "non-ASCII address but the server does not offer SMTPUTF8";
+	if (!why)
+		return 1;
+	fail(s, PL_E_PERMFAIL, PL_STAGE_MAIL, why);
+	return 0;
+}
+
+static void begin_transaction(pl_smtp *s)
+{
+	if (!mail_fits_server(s))
+		return;
+	s->chunking = (s->caps & PL_CAP_CHUNKING) != 0;
+	if (s->txn_open) {
+		/* the last transaction failed half-way (RFC 5321 4.1.1.5) */
+		(void)put(s, "RSET\r\n");
+		expect_push(s, EXP_RSET);
+	}
 	s->envelope_next = ENV_MAIL;
 	emit_envelope(s);
+}
+
+/* Setup (EHLO, STARTTLS, AUTH) is through. */
+static void start_envelope(pl_smtp *s)
+{
+	s->ready = 1;
+	if (s->oneshot)
+		begin_transaction(s);
+	else
+		s->phase = PH_DONE; /* idle until pl_smtp_next() */
 }
 
 static void start_auth(pl_smtp *s)
@@ -464,15 +675,55 @@ static void on_data_reply(pl_smtp *s)
 		 * empty transaction before QUIT (RFC 2920 3.1) */
 		fail_recipients(s);
 		rollback(s, s->tx_off); /* the QUIT fail() queued goes after the dot */
-		(void)put(s, ".\r\nQUIT\r\n");
+		if (s->oneshot) {
+			(void)put(s, ".\r\nQUIT\r\n");
+		} else if (s->in_step) {
+			(void)put(s, ".\r\n");
+			expect_push(s, EXP_DOT);
+			s->phase = PH_DRAIN;
+		}
 		return;
 	}
 	if (s->rcpt_accepted == 0) {
 		fail_recipients(s);
 		return;
 	}
-	take_enhanced(s);
 	fail_reply(s, class_err(s->reply.code), PL_STAGE_DATA);
+}
+
+/* Reply to a BDAT chunk or to the final "." */
+static void on_body_reply(pl_smtp *s, enum expect kind)
+{
+	if (s->reply.code / 100 == 2) {
+		if (kind == EXP_BDAT)
+			return;
+		s->txn_open = 0;
+		if (s->oneshot)
+			(void)put(s, "QUIT\r\n"); /* not awaited: the message is safe */
+		s->phase = PH_DONE;
+		return;
+	}
+	if (kind != EXP_DOT && s->rcpt_accepted == 0) {
+		/* pipelined BDAT after every RCPT was refused */
+		fail_recipients(s);
+		return;
+	}
+	fail_reply(s, class_err(s->reply.code), PL_STAGE_BODY);
+}
+
+/* Session mode, after a failed transaction: the replies still owed for
+ * pipelined commands only need to be read.  A 354 to a pipelined DATA
+ * still needs its (empty) data closed. */
+static void drain_reply(pl_smtp *s, enum expect kind)
+{
+	if (kind == EXP_DATA && s->reply.code == 354) {
+		(void)put(s, ".\r\n");
+		expect_push(s, EXP_DOT);
+	}
+	if (s->reply.code == 421)
+		s->in_step = 0; /* the server is closing: nothing more will come */
+	if (s->expect_len == 0 || !s->in_step)
+		s->phase = PH_FAILED;
 }
 
 static void on_reply(pl_smtp *s, enum expect kind)
@@ -491,9 +742,28 @@ static void on_reply(pl_smtp *s, enum expect kind)
 	case EXP_EHLO:
 		if (cls == 2) {
 			after_ehlo(s);
+		} else if ((code == 500 || code == 502) && s->p->tls_mode != PL_TLS_STARTTLS) {
+			/* RFC 5321 4.1.4: an old server; STARTTLS needs EHLO, so
+			 * never when TLS still has to be negotiated */
+			(void)(put(s, "HELO ") && put(s, s->p->ehlo_domain) && put(s, "\r\n"));
+			expect_push(s, EXP_HELO);
 		} else {
-			take_enhanced(s);
 			fail_reply(s, class_err(code), PL_STAGE_EHLO);
+		}
+		break;
+	case EXP_HELO:
+		if (cls == 2)
+			after_ehlo(s); /* no extensions: caps stay empty */
+		else
+			fail_reply(s, class_err(code), PL_STAGE_EHLO);
+		break;
+	case EXP_RSET:
+		if (cls == 2) {
+			s->txn_open = 0;
+		} else {
+			fail_reply(s, class_err(code), PL_STAGE_RSET);
+			s->in_step = 0; /* a server that cannot reset is no use */
+			s->phase = PH_FAILED;
 		}
 		break;
 	case EXP_STARTTLS:
@@ -515,10 +785,8 @@ static void on_reply(pl_smtp *s, enum expect kind)
 		}
 		break;
 	case EXP_MAIL:
-		if (cls != 2) {
-			take_enhanced(s);
+		if (cls != 2)
 			fail_reply(s, class_err(code), PL_STAGE_MAIL);
-		}
 		break;
 	case EXP_RCPT:
 		on_rcpt_reply(s);
@@ -527,13 +795,9 @@ static void on_reply(pl_smtp *s, enum expect kind)
 		on_data_reply(s);
 		break;
 	case EXP_DOT:
-		if (cls == 2) {
-			(void)put(s, "QUIT\r\n"); /* not awaited: the message is safe */
-			s->phase = PH_DONE;
-		} else {
-			take_enhanced(s);
-			fail_reply(s, class_err(code), PL_STAGE_BODY);
-		}
+	case EXP_BDAT:
+	case EXP_BDAT_LAST:
+		on_body_reply(s, kind);
 		break;
 	}
 	if (s->phase == PH_CMD)
@@ -545,15 +809,125 @@ static pl_stage stage_of(enum expect e)
 	static const pl_stage map[] = {
 		PL_STAGE_GREETING, PL_STAGE_EHLO, PL_STAGE_STARTTLS, PL_STAGE_AUTH,
 		PL_STAGE_MAIL, PL_STAGE_RCPT, PL_STAGE_DATA, PL_STAGE_BODY,
+		PL_STAGE_EHLO, PL_STAGE_RSET, PL_STAGE_BODY, PL_STAGE_BODY,
 	};
 	return map[e];
 }
 
+/* ---- BDAT chunks ------------------------------------------------------- */
+
+static size_t chunk_data_len(const pl_smtp *s)
+{
+	return s->tx_len - s->chunk_start - BDAT_HDR_MAX;
+}
+
+/* Data bytes the open chunk may still take, keeping room for the final CRLF. */
+static size_t chunk_room(const pl_smtp *s)
+{
+	size_t room = tx_room(s), left = CONFIG_POSTLET_BDAT_CHUNK_SIZE - chunk_data_len(s);
+
+	if (left < room)
+		room = left;
+	return room > RAW_FINISH_MAX ? room - RAW_FINISH_MAX : 0;
+}
+
+static void open_chunk(pl_smtp *s)
+{
+	s->chunk_start = s->tx_len;
+	s->tx_len += BDAT_HDR_MAX;
+	s->chunk_open = 1;
+}
+
+/* Write the header into the gap in front of the data, move the data up to
+ * it, and wipe the bytes the move left behind (message content). */
+static void close_chunk(pl_smtp *s, int last)
+{
+	char num[21], hdr[BDAT_HDR_MAX + 1];
+	size_t n = chunk_data_len(s), hl = 0;
+	const char *parts[4] = { "BDAT ", u64_str(num, n), last ? " LAST" : "", "\r\n" };
+	uint8_t *gap = s->tx + s->chunk_start;
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		memcpy(hdr + hl, parts[i], strlen(parts[i]));
+		hl += strlen(parts[i]);
+	}
+	memmove(gap + hl, gap + BDAT_HDR_MAX, n);
+	memcpy(gap, hdr, hl);
+	pl_wipe(gap + hl + n, BDAT_HDR_MAX - hl);
+	s->tx_len -= BDAT_HDR_MAX - hl;
+	s->chunk_open = 0;
+	expect_push(s, last ? EXP_BDAT_LAST : EXP_BDAT);
+	/* Queue full: read replies down to half of it before the next chunk,
+	 * so reading and sending do not alternate one reply at a time. */
+	if (s->expect_len >= PL_SMTP_QUEUE_MAX)
+		s->chunk_backoff = 1;
+}
+
+static pl_want chunk_want(const pl_smtp *s)
+{
+	int unsent = s->tx_off < s->tx_len;
+
+	if (s->chunk_open)
+		return PL_WANT_BODY; /* closed by body_write as soon as it is full */
+	/* a new chunk needs a reply slot; without PIPELINING, the last reply */
+	if (s->chunk_backoff || s->expect_len >= PL_SMTP_QUEUE_MAX ||
+	    (!(s->caps & PL_CAP_PIPELINING) && s->expect_len > 0))
+		return unsent ? PL_WANT_SEND : PL_WANT_RECV;
+	return tx_room(s) >= CHUNK_OPEN_MIN ? PL_WANT_BODY : PL_WANT_SEND;
+}
+
+static size_t chunk_write(pl_smtp *s, const uint8_t *data, size_t len)
+{
+	size_t used, out;
+
+	if (!s->chunk_open) {
+		if (chunk_want(s) != PL_WANT_BODY)
+			return 0;
+		open_chunk(s);
+	}
+	used = pl_body_encode(&s->body, data, len, s->tx + s->tx_len, chunk_room(s), &out);
+	s->tx_len += out;
+	if (chunk_room(s) < PL_BODY_EXPANSION)
+		close_chunk(s, 0);
+	return used;
+}
+
 /* ---- public API ------------------------------------------------------- */
+
+/* Everything about a message that could never be sent safely. */
+static pl_err check_mail(pl_smtp *s, const pl_smtp_mail *m, pl_stage stage)
+{
+	const char *why = NULL;
+	pl_err err = PL_E_MESSAGE;
+	size_t i;
+
+	if (!safe_token(m->from, CONFIG_POSTLET_ADDR_MAX, 1) || !utf8_valid(m->from)) {
+		why = "invalid envelope sender address";
+	} else if (m->nrcpt == 0) {
+		why = "no recipients";
+	} else if (m->nrcpt > CONFIG_POSTLET_MAX_RCPT) {
+		err = PL_E_LIMIT;
+		why = "too many recipients";
+	} else if ((m->dsn_notify & PL_DSN_NEVER) && (m->dsn_notify & ~(unsigned)PL_DSN_NEVER)) {
+		err = PL_E_USAGE;
+		why = "DSN NOTIFY=NEVER cannot be combined with other conditions";
+	} else if (m->dsn_envid && (strlen(m->dsn_envid) > 100 || !is_ascii(m->dsn_envid))) {
+		err = PL_E_USAGE;
+		why = "DSN envelope id longer than 100 characters or not ASCII";
+	}
+	for (i = 0; !why && i < m->nrcpt; i++)
+		if (!safe_token(m->rcpts[i], CONFIG_POSTLET_ADDR_MAX, 0) || !utf8_valid(m->rcpts[i]))
+			why = "invalid recipient address";
+	if (!why)
+		return PL_OK;
+	set_error(s, err, stage, why);
+	return err;
+}
 
 pl_err pl_smtp_init(pl_smtp *s, const pl_smtp_params *p, uint8_t *tx, size_t tx_cap)
 {
-	size_t i;
+	pl_err e;
 
 	memset(s, 0, sizeof(*s));
 	s->p = p;
@@ -569,25 +943,18 @@ pl_err pl_smtp_init(pl_smtp *s, const pl_smtp_params *p, uint8_t *tx, size_t tx_
 		set_error(s, PL_E_CONFIG, PL_STAGE_CONNECT, "invalid EHLO domain");
 		return PL_E_CONFIG;
 	}
-	if (!safe_token(p->from, CONFIG_POSTLET_ADDR_MAX, 1)) {
-		set_error(s, PL_E_MESSAGE, PL_STAGE_CONNECT, "invalid envelope sender address");
-		return PL_E_MESSAGE;
-	}
-	if (p->nrcpt == 0 || p->nrcpt > CONFIG_POSTLET_MAX_RCPT) {
-		set_error(s, p->nrcpt ? PL_E_LIMIT : PL_E_MESSAGE, PL_STAGE_CONNECT,
-			  p->nrcpt ? "too many recipients" : "no recipients");
-		return s->error.err;
-	}
-	for (i = 0; i < p->nrcpt; i++) {
-		if (!safe_token(p->rcpts[i], CONFIG_POSTLET_ADDR_MAX, 0)) {
-			set_error(s, PL_E_MESSAGE, PL_STAGE_CONNECT, "invalid recipient address");
-			return PL_E_MESSAGE;
-		}
+	if (p->mail.nrcpt) {
+		e = check_mail(s, &p->mail, PL_STAGE_CONNECT);
+		if (e)
+			return e;
+		s->oneshot = 1;
+		s->m = &p->mail;
 	}
 	if (p->auth_mechs && (!p->user || !p->password)) {
 		set_error(s, PL_E_CONFIG, PL_STAGE_CONNECT, "authentication without user or password");
 		return PL_E_CONFIG;
 	}
+	s->in_step = 1;
 	if (p->tls_mode == PL_TLS_IMPLICIT) {
 		s->phase = PH_TLS;
 	} else {
@@ -602,6 +969,8 @@ pl_want pl_smtp_want(const pl_smtp *s)
 	int unsent = s->tx_off < s->tx_len;
 
 	/* room for the terminator too, so pl_smtp_body_end() always fits */
+	if (s->phase == PH_BODY && s->chunking)
+		return chunk_want(s);
 	if (s->phase == PH_BODY)
 		return tx_room(s) >= PL_BODY_FINISH_MAX ? PL_WANT_BODY : PL_WANT_SEND;
 	if (unsent)
@@ -646,8 +1015,13 @@ void pl_smtp_rx(pl_smtp *s, const uint8_t *data, size_t len)
 		int ev;
 		enum expect kind;
 
-		if (s->phase == PH_FAILED || s->phase == PH_DONE)
+		if (s->phase == PH_FAILED || s->phase == PH_DONE) {
+			/* session mode: bytes nobody asked for would be taken
+			 * for the next transaction's replies */
+			if (!s->oneshot)
+				s->in_step = 0;
 			return;
+		}
 		if (s->phase == PH_TLS && !(s->flags & GREETED_FLAG)) {
 			fail(s, PL_E_PROTOCOL, PL_STAGE_TLS, "server sent data before the TLS handshake");
 			return;
@@ -657,7 +1031,9 @@ void pl_smtp_rx(pl_smtp *s, const uint8_t *data, size_t len)
 			     "server sent data after accepting STARTTLS (possible injection)");
 			return;
 		}
-		if (s->phase != PH_CMD || s->expect_len == 0) {
+		if ((s->phase != PH_CMD && s->phase != PH_DRAIN &&
+		     !(s->phase == PH_BODY && s->chunking)) ||
+		    s->expect_len == 0) {
 			fail(s, PL_E_PROTOCOL, PL_STAGE_CONNECT, "server sent data without being asked");
 			return;
 		}
@@ -678,8 +1054,15 @@ void pl_smtp_rx(pl_smtp *s, const uint8_t *data, size_t len)
 			continue;
 		if (kind == EXP_EHLO)
 			parse_ehlo_line(s);
-		if (ev == PL_REPLY_DONE)
-			on_reply(s, expect_pop(s));
+		if (ev != PL_REPLY_DONE)
+			continue;
+		kind = expect_pop(s);
+		if (s->expect_len <= PL_SMTP_QUEUE_MAX / 2)
+			s->chunk_backoff = 0;
+		if (s->phase == PH_DRAIN)
+			drain_reply(s, kind);
+		else
+			on_reply(s, kind);
 	}
 }
 
@@ -699,23 +1082,41 @@ void pl_smtp_tls_ready(pl_smtp *s)
 		expect_push(s, EXP_GREETING);
 }
 
+/* With CHUNKING, MAIL, RCPT and "BDAT n LAST" travel in one group: once
+ * all of it is on the wire, a lost connection is the ambiguous window of
+ * RFC 5321's final dot (delivered or not), whichever reply was next. */
+static int final_chunk_sent(const pl_smtp *s)
+{
+	unsigned i;
+
+	if (s->tx_off != s->tx_len)
+		return 0;
+	for (i = 0; i < s->expect_len; i++)
+		if (s->expect[(s->expect_head + i) % PL_SMTP_QUEUE_MAX] == EXP_BDAT_LAST)
+			return 1;
+	return 0;
+}
+
 void pl_smtp_abort(pl_smtp *s, pl_err err, const char *reason)
 {
 	pl_stage st;
 
 	if (s->phase == PH_FAILED || s->phase == PH_DONE) {
 		s->tx_len = s->tx_off = 0;
+		s->in_step = 0;
 		return;
 	}
 	if (s->phase == PH_TLS)
 		st = PL_STAGE_TLS;
-	else if (s->phase == PH_BODY)
-		st = PL_STAGE_BODY;
+	else if (s->phase == PH_BODY || final_chunk_sent(s))
+		st = PL_STAGE_BODY; /* past the last chunk the server may hold it all */
 	else if (s->expect_len)
 		st = stage_of((enum expect)s->expect[s->expect_head]);
 	else
 		st = PL_STAGE_CONNECT;
 	s->phase = PH_FAILED;
+	s->in_step = 0;
+	s->chunk_open = 0;
 	pl_wipe(s->tx, s->tx_cap);
 	s->tx_len = s->tx_off = 0;
 	set_error(s, err, st, reason);
@@ -727,6 +1128,8 @@ size_t pl_smtp_body_write(pl_smtp *s, const uint8_t *data, size_t len)
 
 	if (s->phase != PH_BODY)
 		return 0;
+	if (s->chunking)
+		return chunk_write(s, data, len);
 	used = pl_body_encode(&s->body, data, len, s->tx + s->tx_len, tx_room(s), &out);
 	s->tx_len += out;
 	return used;
@@ -736,14 +1139,59 @@ void pl_smtp_body_end(pl_smtp *s)
 {
 	if (s->phase != PH_BODY)
 		return;
-	if (tx_room(s) < PL_BODY_FINISH_MAX) {
-		/* caller ignored PL_WANT_SEND; cannot end the body now */
+	if (pl_smtp_want(s) != PL_WANT_BODY) {
+		/* caller ignored PL_WANT_SEND/RECV; cannot end the body now */
 		pl_smtp_abort(s, PL_E_INTERNAL, "body ended with a full transmit buffer");
 		return;
 	}
-	s->tx_len += pl_body_finish(&s->body, s->tx + s->tx_len);
+	if (s->chunking) {
+		if (!s->chunk_open)
+			open_chunk(s); /* "BDAT 0 LAST", or the final CRLF alone */
+		s->tx_len += pl_body_finish(&s->body, s->tx + s->tx_len);
+		close_chunk(s, 1);
+	} else {
+		s->tx_len += pl_body_finish(&s->body, s->tx + s->tx_len);
+		expect_push(s, EXP_DOT);
+	}
 	s->phase = PH_CMD;
-	expect_push(s, EXP_DOT);
+}
+
+pl_err pl_smtp_next(pl_smtp *s, const pl_smtp_mail *m)
+{
+	pl_err e;
+
+	if (!pl_smtp_usable(s))
+		return PL_E_USAGE;
+	s->m = m;
+	s->envelope_next = ENV_IDLE;
+	s->rcpt_emitted = s->rcpt_answered = s->rcpt_accepted = 0;
+	memset(s->rcpt_code, 0, sizeof(s->rcpt_code));
+	memset(&s->error, 0, sizeof(s->error));
+	s->last_code = 0;
+	s->chunk_open = s->chunk_backoff = 0;
+	e = check_mail(s, m, PL_STAGE_MAIL);
+	if (e) {
+		s->phase = PH_FAILED;
+		return e;
+	}
+	s->phase = PH_CMD;
+	begin_transaction(s);
+	return s->phase == PH_FAILED ? s->error.err : PL_OK;
+}
+
+int pl_smtp_usable(const pl_smtp *s)
+{
+	return !s->oneshot && s->ready && s->in_step &&
+	       (s->phase == PH_DONE || s->phase == PH_FAILED) && s->expect_len == 0 &&
+	       s->tx_off == s->tx_len;
+}
+
+void pl_smtp_quit(pl_smtp *s)
+{
+	if (!s->oneshot && s->in_step && (s->phase == PH_DONE || s->phase == PH_FAILED) &&
+	    s->expect_len == 0 && s->tx_off == s->tx_len)
+		(void)put(s, "QUIT\r\n");
+	s->in_step = 0;
 }
 
 const pl_smtp_error *pl_smtp_error_info(const pl_smtp *s)

@@ -6,8 +6,8 @@
  * the caller provides every buffer, and a driver (agent/session.c) moves the
  * bytes, through TLS when the engine says so.
  *
- * Use:
- *   pl_smtp_init(&s, &params, txbuf, sizeof txbuf);
+ * Use (one message, QUIT queued by the engine at the end):
+ *   pl_smtp_init(&s, &params, txbuf, sizeof txbuf);   params.mail filled in
  *   loop on pl_smtp_want(&s):
  *     PL_WANT_SEND  send pl_smtp_tx_data() bytes, then pl_smtp_tx_done(n)
  *     PL_WANT_RECV  receive some bytes, pass them to pl_smtp_rx()
@@ -17,6 +17,22 @@
  *                   pl_smtp_body_end() at the end of the message
  *     PL_DONE       message accepted (QUIT was queued and sent before this)
  *     PL_FAILED     see pl_smtp_error(); the connection may be closed
+ *
+ * Several messages over one connection (session mode): leave params.mail
+ * empty (nrcpt 0).  The engine then stops at PL_DONE once EHLO, STARTTLS
+ * and AUTH are through; each pl_smtp_next() runs one mail transaction (RSET
+ * first after a failed one) and ends at PL_DONE (accepted) or PL_FAILED; as
+ * long as pl_smtp_usable() says so, the next one may follow.  pl_smtp_quit()
+ * queues QUIT, which nobody needs to wait for.  No QUIT is queued by the
+ * engine in this mode.
+ *
+ * Extensions used when the server offers them: PIPELINING (the envelope in
+ * one write), CHUNKING (BDAT instead of DATA: MAIL, RCPT..., "BDAT n LAST"
+ * and the body in one write when they fit the buffer, else pipelined chunks
+ * of at most CONFIG_POSTLET_BDAT_CHUNK_SIZE), SIZE, 8BITMIME, SMTPUTF8,
+ * DSN, ENHANCEDSTATUSCODES.  Without the extension a message that needs it
+ * (over the SIZE limit, 8-bit body, UTF-8 address) fails with a permanent
+ * error before anything of it is sent; DSN requests are dropped.
  *
  * Security contract:
  *   - with tls_mode STARTTLS, no AUTH, MAIL, RCPT or body byte is produced
@@ -67,6 +83,35 @@ enum {
 	PL_CAP_DSN = 1u << 8,
 };
 
+/* DSN NOTIFY= (RFC 3461), as a mask; 0 = not requested. */
+enum {
+	PL_DSN_NEVER = 1u << 0,
+	PL_DSN_SUCCESS = 1u << 1,
+	PL_DSN_FAILURE = 1u << 2,
+	PL_DSN_DELAY = 1u << 3,
+};
+
+/* DSN RET= */
+typedef enum pl_dsn_ret {
+	PL_DSN_RET_UNSET = 0,
+	PL_DSN_RET_FULL,
+	PL_DSN_RET_HDRS,
+} pl_dsn_ret;
+
+/* One mail transaction: the envelope and what the engine must know of the
+ * body before sending it.  Borrowed until the transaction ends. */
+typedef struct pl_smtp_mail {
+	const char *from;              /* envelope sender; "" for the null path */
+	const char *const *rcpts;
+	size_t nrcpt;
+	uint64_t size_hint;            /* message size for SIZE=, 0 = unknown */
+	int body_8bit;                 /* message has 8-bit bytes */
+	unsigned dsn_notify;           /* PL_DSN_*; 0 = server default */
+	pl_dsn_ret dsn_ret;
+	const char *dsn_envid;         /* ENVID=, printable ASCII, at most 100; NULL = none */
+	int dsn_orcpt;                 /* add ORCPT=rfc822;<rcpt> to each ASCII RCPT */
+} pl_smtp_mail;
+
 typedef enum pl_stage {
 	PL_STAGE_CONNECT = 0,
 	PL_STAGE_GREETING,
@@ -79,6 +124,7 @@ typedef enum pl_stage {
 	PL_STAGE_DATA,
 	PL_STAGE_BODY,        /* reply to the final "." */
 	PL_STAGE_QUIT,
+	PL_STAGE_RSET,        /* RSET before a further transaction */
 } pl_stage;
 
 typedef enum pl_want {
@@ -97,11 +143,7 @@ typedef struct pl_smtp_params {
 	int auth_cleartext_ok;         /* allow AUTH without TLS (explicit opt-in) */
 	const char *user;
 	const char *password;
-	const char *from;              /* envelope sender; "" for the null path */
-	const char *const *rcpts;
-	size_t nrcpt;
-	uint64_t size_hint;            /* message size for SIZE=, 0 = unknown */
-	int body_8bit;                 /* message has 8-bit bytes */
+	pl_smtp_mail mail;             /* the message; nrcpt 0 = session mode */
 } pl_smtp_params;
 
 /* Error report: what failed, where, and the server's words if any. */
@@ -117,6 +159,7 @@ typedef struct pl_smtp_error {
 
 typedef struct pl_smtp {
 	const pl_smtp_params *p;
+	const pl_smtp_mail *m;         /* current transaction */
 	uint8_t *tx;
 	size_t tx_cap, tx_len, tx_off;
 	pl_reply reply;
@@ -139,6 +182,16 @@ typedef struct pl_smtp {
 	short rcpt_code[CONFIG_POSTLET_MAX_RCPT];
 	int last_code;                 /* code of the last complete reply */
 	pl_smtp_error error;
+
+	/* connection, across transactions */
+	uint8_t oneshot;               /* params.mail given: QUIT at the end */
+	uint8_t ready;                 /* EHLO/STARTTLS/AUTH done */
+	uint8_t in_step;               /* both sides agree where the dialogue is */
+	uint8_t txn_open;              /* MAIL sent, transaction not closed: RSET */
+	/* CHUNKING: the open chunk's reserved header starts at chunk_start */
+	uint8_t chunking, chunk_open;
+	uint8_t chunk_backoff;         /* reply queue was full: read down to half */
+	size_t chunk_start;
 } pl_smtp;
 
 /* Returns PL_OK, or PL_E_MESSAGE/PL_E_LIMIT/PL_E_USAGE for parameters that
@@ -164,6 +217,22 @@ void pl_smtp_abort(pl_smtp *s, pl_err err, const char *reason);
  * then pl_smtp_want() says PL_WANT_SEND). */
 size_t pl_smtp_body_write(pl_smtp *s, const uint8_t *data, size_t len);
 void pl_smtp_body_end(pl_smtp *s);
+
+/* Session mode: start the next mail transaction (RSET first when the last
+ * one did not end cleanly).  Only when pl_smtp_want() is PL_DONE or
+ * PL_FAILED and pl_smtp_usable(); resets the per-message results (codes,
+ * error info).  Returns PL_OK, or the error that also fails the transaction
+ * (bad address, too many recipients; the connection stays usable). */
+pl_err pl_smtp_next(pl_smtp *s, const pl_smtp_mail *m);
+
+/* Whether another transaction may follow on this connection: setup done,
+ * the last transaction over, and the dialogue in step (no protocol error,
+ * transport failure or 421). */
+int pl_smtp_usable(const pl_smtp *s);
+
+/* Queue QUIT if the dialogue is in step (not awaited); afterwards the
+ * engine is not usable. */
+void pl_smtp_quit(pl_smtp *s);
 
 const pl_smtp_error *pl_smtp_error_info(const pl_smtp *s);
 unsigned pl_smtp_caps(const pl_smtp *s);

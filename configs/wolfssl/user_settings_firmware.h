@@ -19,6 +19,9 @@
  *                                    assembly (default 1 on ARMv7-M/v8-M main)
  *   POSTLET_WOLFSSL_ERROR_STRINGS    keep wolfSSL's error strings (~8 KB)
  *   POSTLET_WOLFSSL_SESSION_CACHE    keep a small client session cache
+ *   POSTLET_WOLFSSL_TLS13_ONLY       no TLS 1.2 (smaller; only for servers
+ *                                    known to speak TLS 1.3)
+ *   POSTLET_WOLFSSL_NO_CHACHA        AES-GCM only, no ChaCha20-Poly1305
  */
 #ifndef POSTLET_WOLFSSL_USER_SETTINGS_H
 #define POSTLET_WOLFSSL_USER_SETTINGS_H
@@ -61,11 +64,17 @@ unsigned long pl_port_wolfssl_time(unsigned long *t);
 #define NO_WOLFSSL_SERVER
 #define WOLFSSL_TLS13
 #define NO_OLD_TLS
+#ifdef POSTLET_WOLFSSL_TLS13_ONLY
+	#define WOLFSSL_NO_TLS12
+#endif
 #define HAVE_TLS_EXTENSIONS
 #define HAVE_SUPPORTED_CURVES
 #define HAVE_SNI
 #define HAVE_EXTENDED_MASTER
-#define HAVE_ENCRYPT_THEN_MAC
+/* no HAVE_ENCRYPT_THEN_MAC: it applies to CBC suites only (none compiled) */
+#define WOLFSSL_AEAD_ONLY          /* AES-GCM, ChaCha20-Poly1305: no MAC-then-encrypt code */
+#define WOLFSSL_NO_CLIENT_AUTH     /* postlet has no client certificate: never signs;
+				    * a CertificateRequest still gets an empty Certificate */
 #define HAVE_SESSION_TICKET
 #ifdef POSTLET_WOLFSSL_SESSION_CACHE
 	#define SMALL_SESSION_CACHE
@@ -116,11 +125,14 @@ unsigned long pl_port_wolfssl_time(unsigned long *t);
 #define GCM_SMALL
 #define WOLFSSL_AES_SMALL_TABLES
 #define NO_AES_CBC
-#define HAVE_CHACHA
-#define HAVE_POLY1305
-#define HAVE_ONE_TIME_AUTH
+#ifndef POSTLET_WOLFSSL_NO_CHACHA
+	#define HAVE_CHACHA
+	#define HAVE_POLY1305
+	#define HAVE_ONE_TIME_AUTH
+#endif
 #define WOLFSSL_SHA384
 #define WOLFSSL_SHA512
+#define USE_SLOW_SHA               /* SHA-1 rolled loops (4 KB -> 1 KB) */
 #define USE_SLOW_SHA256
 #define USE_SLOW_SHA512
 #define NO_RC4

@@ -37,9 +37,13 @@
 #define HAVE_SUPPORTED_CURVES
 #define HAVE_SNI
 #define HAVE_EXTENDED_MASTER
-#define HAVE_ENCRYPT_THEN_MAC
+/* no HAVE_ENCRYPT_THEN_MAC: it applies to CBC suites only (none compiled) */
+#define WOLFSSL_AEAD_ONLY          /* AES-GCM, ChaCha20-Poly1305: no MAC-then-encrypt code */
+/* client authentication stays: routers relay by certificate (tls_cert_file) */
 #define HAVE_SESSION_TICKET
-#define SMALL_SESSION_CACHE        /* resumption within one process only */
+#define SMALL_SESSION_CACHE
+#define HAVE_EXT_CACHE             /* wolfSSL_i2d/d2i_SSL_SESSION: postlet keeps
+                                    * the session ticket between runs */
 #define HAVE_HKDF
 #define WC_RSA_PSS                 /* TLS 1.3 CertificateVerify with RSA keys */
 #define KEEP_PEER_CERT             /* wolfSSL_get_peer_certificate() */
@@ -88,9 +92,28 @@
 	#define WOLFSSL_SP_ARM64_ASM
 #endif
 
-/* ---- symmetric and hashes ---------------------------------------------- */
+/* ---- symmetric and hashes ----------------------------------------------
+ * Small tables and rolled hash loops where wolfSSL has no assembly for the
+ * CPU (MIPS and other routers, where flash is what counts; an alert is a few
+ * KB of AES-GCM): about 30 KB less code on mipsel.  POSTLET_WOLFSSL_SMALL=0/1
+ * overrides the choice. */
+#ifndef POSTLET_WOLFSSL_SMALL
+	#if defined(WOLFSSL_SP_X86_64_ASM) || defined(WOLFSSL_SP_ARM64_ASM)
+		#define POSTLET_WOLFSSL_SMALL 0
+	#else
+		#define POSTLET_WOLFSSL_SMALL 1
+	#endif
+#endif
 #define HAVE_AESGCM
-#define GCM_TABLE_4BIT
+#if POSTLET_WOLFSSL_SMALL
+	#define GCM_SMALL
+	#define WOLFSSL_AES_SMALL_TABLES
+	#define USE_SLOW_SHA
+	#define USE_SLOW_SHA256
+	#define USE_SLOW_SHA512
+#else
+	#define GCM_TABLE_4BIT
+#endif
 #define NO_AES_CBC                 /* postlet's cipher list is AEAD only */
 #define HAVE_CHACHA
 #define HAVE_POLY1305

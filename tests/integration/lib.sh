@@ -119,7 +119,10 @@ run_postlet() {
 	local msg=$1
 	shift
 	PL_RC=0
-	timeout -k 5 "$POSTLET_TIMEOUT" "$POSTLET" "$@" <"$msg" \
+	# POSTLET_WRAPPER (e.g. "valgrind --error-exitcode=99 ...") runs the
+	# client under a checker; word splitting is intended.
+	# shellcheck disable=SC2086
+	timeout -k 5 "$POSTLET_TIMEOUT" ${POSTLET_WRAPPER:-} "$POSTLET" "$@" <"$msg" \
 		>"$T_TMP/postlet.out" 2>"$T_TMP/postlet.err" || PL_RC=$?
 	PL_OUT=$(cat "$T_TMP/postlet.out")
 	PL_ERR=$(cat "$T_TMP/postlet.err")

@@ -16,7 +16,23 @@
 #   TESTBED_NOTLS_PORT       (base+588) deliberately bad: no STARTTLS, AUTH in clear
 #   TESTBED_WRONGNAME_PORT   (base+589) STARTTLS required, certificate signed by the
 #                                    test CA but for another host name only
+#   TESTBED_NOCHUNKING_PORT  (base+590) as submission, without CHUNKING (BDAT)
+#   TESTBED_SMALL_PORT       (base+591) as submission, SIZE limit 20000 bytes,
+#                                    refuses recipients named refused-*
+#   TESTBED_7BIT_PORT        (base+592) as submission, without 8BITMIME and SMTPUTF8
 #   TESTBED_AUTH_PORT        (base+26)  Dovecot auth service used by Postfix
+# TLS negative cases and client certificates (offsets 600-629), all STARTTLS:
+#   TESTBED_EXPIRED_PORT     (base+600) certificate by the test CA, expired
+#   TESTBED_NOTYET_PORT      (base+601) certificate by the test CA, not yet valid
+#   TESTBED_UNKNOWNCA_PORT   (base+602) certificate by another CA ("rogue CA")
+#   TESTBED_SELFSIGNED_PORT  (base+603) self-signed certificate for localhost
+#   TESTBED_OLDTLS_PORT      (base+604) TLS 1.0 and 1.1 only (OpenSSL seclevel 0)
+#   TESTBED_CLIENTCERT_PORT  (base+605) asks for a client certificate and logs
+#                                       whether it verified against the test CA
+#   TESTBED_P384_PORT        (base+606) the normal certificate, but only the P-384
+#                                       key-exchange group (a client that offers
+#                                       X25519 first gets a HelloRetryRequest)
+#   (base+610..619 are left to tests/integration/fakesmtp.py instances)
 # Mail for postlet.test and example.test is delivered into Maildirs under
 #   $TESTBED_DIR/mail/<domain>/<localpart>/{tmp,new,cur}
 set -eu
@@ -29,7 +45,19 @@ TESTBED_SUBMISSION_PORT=${TESTBED_SUBMISSION_PORT:-$((TESTBED_PORT_BASE + 587))}
 TESTBED_SUBMISSIONS_PORT=${TESTBED_SUBMISSIONS_PORT:-$((TESTBED_PORT_BASE + 465))}
 TESTBED_NOTLS_PORT=${TESTBED_NOTLS_PORT:-$((TESTBED_PORT_BASE + 588))}
 TESTBED_WRONGNAME_PORT=${TESTBED_WRONGNAME_PORT:-$((TESTBED_PORT_BASE + 589))}
+TESTBED_NOCHUNKING_PORT=${TESTBED_NOCHUNKING_PORT:-$((TESTBED_PORT_BASE + 590))}
+TESTBED_SMALL_PORT=${TESTBED_SMALL_PORT:-$((TESTBED_PORT_BASE + 591))}
+TESTBED_7BIT_PORT=${TESTBED_7BIT_PORT:-$((TESTBED_PORT_BASE + 592))}
 TESTBED_AUTH_PORT=${TESTBED_AUTH_PORT:-$((TESTBED_PORT_BASE + 26))}
+TESTBED_EXPIRED_PORT=$((TESTBED_PORT_BASE + 600))
+TESTBED_NOTYET_PORT=$((TESTBED_PORT_BASE + 601))
+TESTBED_UNKNOWNCA_PORT=$((TESTBED_PORT_BASE + 602))
+TESTBED_SELFSIGNED_PORT=$((TESTBED_PORT_BASE + 603))
+TESTBED_OLDTLS_PORT=$((TESTBED_PORT_BASE + 604))
+TESTBED_CLIENTCERT_PORT=$((TESTBED_PORT_BASE + 605))
+TESTBED_P384_PORT=$((TESTBED_PORT_BASE + 606))
+# shellcheck disable=SC2034 # exported by cmd_env for tests/integration/tls_lib.sh
+TESTBED_FAKE_PORT_BASE=$((TESTBED_PORT_BASE + 610))
 TESTBED_USER=${TESTBED_USER:-alerts@postlet.test}
 TESTBED_PASS=${TESTBED_PASS:-s3cret-pass}
 TESTBED_START_TIMEOUT=${TESTBED_START_TIMEOUT:-20}
@@ -102,13 +130,17 @@ have_ipv6_lo() {
 	fi
 }
 
-sign_cert() { # name subject san
-	local name=$1 subj=$2 san=$3
+# sign_cert name subject san [ca-prefix [usage [start end]]]
+# ca-prefix: "ca" (the test CA) or another CA made by make_ca; usage:
+# serverAuth or clientAuth; start/end (YYYYMMDDHHMMSSZ) give fixed validity
+# dates through "openssl ca" (x509 -req cannot backdate).
+sign_cert() {
+	local name=$1 subj=$2 san=$3 ca=${4:-ca} usage=${5:-serverAuth} start=${6:-} end=${7:-}
 	local ext=$TLS_DIR/$name.ext
 	cat >"$ext" <<EOF
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
+extendedKeyUsage = $usage
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid, issuer
 subjectAltName = $san
@@ -117,12 +149,76 @@ EOF
 		-out "$TLS_DIR/$name-key.pem" 2>/dev/null
 	openssl req -new -key "$TLS_DIR/$name-key.pem" -subj "$subj" \
 		-out "$TLS_DIR/$name.csr"
-	openssl x509 -req -in "$TLS_DIR/$name.csr" -CA "$TLS_DIR/ca.pem" \
-		-CAkey "$TLS_DIR/ca-key.pem" -CAcreateserial -days 3650 -sha256 \
-		-extfile "$ext" -out "$TLS_DIR/$name-cert.pem" 2>/dev/null
+	if [ -n "$start" ]; then
+		local db=$TLS_DIR/$name.db
+		mkdir -p "$db"
+		: >"$db/index.txt"
+		cat >"$db/ca.cnf" <<EOF
+[ ca ]
+default_ca = dated
+[ dated ]
+database = $db/index.txt
+new_certs_dir = $db
+serial = $db/serial
+default_md = sha256
+policy = any
+unique_subject = no
+[ any ]
+commonName = supplied
+organizationName = optional
+EOF
+		openssl rand -hex 8 >"$db/serial"
+		openssl ca -batch -config "$db/ca.cnf" -cert "$TLS_DIR/$ca.pem" \
+			-keyfile "$TLS_DIR/$ca-key.pem" -startdate "$start" -enddate "$end" \
+			-extfile "$ext" -notext -in "$TLS_DIR/$name.csr" \
+			-out "$TLS_DIR/$name-cert.pem" 2>/dev/null
+		rm -rf "$db"
+	else
+		openssl x509 -req -in "$TLS_DIR/$name.csr" -CA "$TLS_DIR/$ca.pem" \
+			-CAkey "$TLS_DIR/$ca-key.pem" -CAcreateserial -days 3650 -sha256 \
+			-extfile "$ext" -out "$TLS_DIR/$name-cert.pem" 2>/dev/null
+	fi
 	rm -f "$TLS_DIR/$name.csr" "$ext"
 	chmod 600 "$TLS_DIR/$name-key.pem"
 	chmod 644 "$TLS_DIR/$name-cert.pem"
+}
+
+make_ca() { # prefix common-name
+	openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+		-out "$TLS_DIR/$1-key.pem" 2>/dev/null
+	chmod 600 "$TLS_DIR/$1-key.pem"
+	openssl req -x509 -new -key "$TLS_DIR/$1-key.pem" -sha256 -days 3650 \
+		-subj "/O=postlet test bed/CN=$2" \
+		-addext "basicConstraints=critical,CA:TRUE" \
+		-addext "keyUsage=critical,keyCertSign,cRLSign" \
+		-out "$TLS_DIR/$1.pem"
+	chmod 644 "$TLS_DIR/$1.pem"
+}
+
+# Certificates for the TLS negative cases and the client certificate.
+make_tls_cases() {
+	local san="DNS:localhost, IP:127.0.0.1"
+	if [ ! -s "$TLS_DIR/selfsigned-cert.pem" ]; then
+		say "generating expired, not-yet-valid, rogue-CA and self-signed certificates"
+		sign_cert expired "/O=postlet test bed/CN=localhost" "$san" ca serverAuth \
+			20200101000000Z 20210101000000Z
+		sign_cert notyet "/O=postlet test bed/CN=localhost" "$san" ca serverAuth \
+			20990101000000Z 21000101000000Z
+		[ -s "$TLS_DIR/rogueca.pem" ] || make_ca rogueca "rogue CA (not trusted)"
+		sign_cert unknownca "/O=postlet test bed/CN=localhost" "$san" rogueca
+		openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TLS_DIR/selfsigned-key.pem" \
+			-subj "/O=postlet test bed/CN=localhost" -days 3650 -sha256 \
+			-addext "subjectAltName=$san" -out "$TLS_DIR/selfsigned-cert.pem" 2>/dev/null
+		chmod 600 "$TLS_DIR/selfsigned-key.pem"
+		chmod 644 "$TLS_DIR/selfsigned-cert.pem"
+	fi
+	if [ ! -s "$TLS_DIR/client-cert.pem" ]; then
+		say "generating client certificate"
+		sign_cert client "/O=postlet test bed/CN=alerts client" "DNS:client.postlet.test" \
+			ca clientAuth
+		# a test key for the unprivileged client: readable on purpose
+		chmod 644 "$TLS_DIR/client-key.pem"
+	fi
 }
 
 make_tls() {
@@ -131,15 +227,7 @@ make_tls() {
 	if [ ! -s "$TLS_DIR/ca.pem" ] || [ ! -s "$TLS_DIR/ca-key.pem" ]; then
 		say "generating test CA"
 		rm -f "$TLS_DIR"/*.pem "$TLS_DIR"/*.srl
-		openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
-			-out "$TLS_DIR/ca-key.pem" 2>/dev/null
-		chmod 600 "$TLS_DIR/ca-key.pem"
-		openssl req -x509 -new -key "$TLS_DIR/ca-key.pem" -sha256 -days 3650 \
-			-subj "/O=postlet test bed/CN=postlet test CA" \
-			-addext "basicConstraints=critical,CA:TRUE" \
-			-addext "keyUsage=critical,keyCertSign,cRLSign" \
-			-out "$TLS_DIR/ca.pem"
-		chmod 644 "$TLS_DIR/ca.pem"
+		make_ca ca "postlet test CA"
 	fi
 	if [ ! -s "$TLS_DIR/server-cert.pem" ] || [ ! -s "$TLS_DIR/server-key.pem" ]; then
 		say "generating server certificate"
@@ -151,6 +239,7 @@ make_tls() {
 		sign_cert wrongname "/O=postlet test bed/CN=other.postlet.invalid" \
 			"DNS:other.postlet.invalid"
 	fi
+	make_tls_cases
 }
 
 # --------------------------------------------------------------- configs --
@@ -255,6 +344,7 @@ smtpd_recipient_restrictions = permit_sasl_authenticated, reject
 smtpd_error_sleep_time = 0
 EOF
 
+	printf '%s\n' '/^refused-/ REJECT 5.1.1 Recipient refused by the test bed' >"$PF_CONF/refused_rcpt"
 	cat >"$PF_CONF/master.cf" <<EOF
 # generated by tests/testbed/testbed.sh -- private instance, do not edit
 # service type  private unpriv  chroot  wakeup  maxproc command + args
@@ -281,6 +371,76 @@ $TESTBED_WRONGNAME_PORT inet n       -       n       -       -       smtpd
   -o smtpd_sasl_auth_enable=yes
   -o smtpd_tls_cert_file=$TLS_DIR/wrongname-cert.pem
   -o smtpd_tls_key_file=$TLS_DIR/wrongname-key.pem
+$TESTBED_NOCHUNKING_PORT inet n       -       n       -       -       smtpd
+  -o syslog_name=postfix-postlet-testbed/nochunking
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_auth_only=yes
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_discard_ehlo_keywords=chunking
+$TESTBED_SMALL_PORT inet n       -       n       -       -       smtpd
+  -o syslog_name=postfix-postlet-testbed/small
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_auth_only=yes
+  -o smtpd_sasl_auth_enable=yes
+  -o message_size_limit=20000
+  -o smtpd_recipient_restrictions=check_recipient_access,regexp:$PF_CONF/refused_rcpt,permit_sasl_authenticated,reject
+$TESTBED_7BIT_PORT inet n       -       n       -       -       smtpd
+  -o syslog_name=postfix-postlet-testbed/7bit
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_auth_only=yes
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_discard_ehlo_keywords=8bitmime,smtputf8
+$TESTBED_EXPIRED_PORT inet n       -       n       -       -       smtpd
+  -o syslog_name=postfix-postlet-testbed/expired
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_auth_only=yes
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_tls_cert_file=$TLS_DIR/expired-cert.pem
+  -o smtpd_tls_key_file=$TLS_DIR/expired-key.pem
+$TESTBED_NOTYET_PORT inet n       -       n       -       -       smtpd
+  -o syslog_name=postfix-postlet-testbed/notyet
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_auth_only=yes
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_tls_cert_file=$TLS_DIR/notyet-cert.pem
+  -o smtpd_tls_key_file=$TLS_DIR/notyet-key.pem
+$TESTBED_UNKNOWNCA_PORT inet n       -       n       -       -       smtpd
+  -o syslog_name=postfix-postlet-testbed/unknownca
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_auth_only=yes
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_tls_cert_file=$TLS_DIR/unknownca-cert.pem
+  -o smtpd_tls_key_file=$TLS_DIR/unknownca-key.pem
+$TESTBED_SELFSIGNED_PORT inet n       -       n       -       -       smtpd
+  -o syslog_name=postfix-postlet-testbed/selfsigned
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_auth_only=yes
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_tls_cert_file=$TLS_DIR/selfsigned-cert.pem
+  -o smtpd_tls_key_file=$TLS_DIR/selfsigned-key.pem
+$TESTBED_OLDTLS_PORT inet n       -       n       -       -       smtpd
+  -o syslog_name=postfix-postlet-testbed/oldtls
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_auth_only=yes
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_tls_protocols=<=TLSv1.1
+  -o smtpd_tls_mandatory_protocols=<=TLSv1.1
+  -o smtpd_tls_mandatory_ciphers=medium
+  -o smtpd_tls_ciphers=medium
+  -o tls_medium_cipherlist=DEFAULT:@SECLEVEL=0
+$TESTBED_CLIENTCERT_PORT inet n       -       n       -       -       smtpd
+  -o syslog_name=postfix-postlet-testbed/clientcert
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_auth_only=yes
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_tls_ask_ccert=yes
+  -o smtpd_tls_CAfile=$TLS_DIR/ca.pem
+$TESTBED_P384_PORT inet n       -       n       -       -       smtpd
+  -o syslog_name=postfix-postlet-testbed/p384
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_auth_only=yes
+  -o smtpd_sasl_auth_enable=yes
+  -o tls_eecdh_auto_curves=secp384r1
 cleanup   unix  n       -       n       -       0       cleanup
 qmgr      unix  n       -       n       300     1       qmgr
 tlsmgr    unix  -       -       n       1000?   1       tlsmgr
@@ -365,7 +525,10 @@ port_open() { # port [host]
 }
 
 all_ports() {
-	echo "$TESTBED_AUTH_PORT $TESTBED_SUBMISSION_PORT $TESTBED_SUBMISSIONS_PORT $TESTBED_NOTLS_PORT $TESTBED_WRONGNAME_PORT"
+	echo "$TESTBED_AUTH_PORT $TESTBED_SUBMISSION_PORT $TESTBED_SUBMISSIONS_PORT $TESTBED_NOTLS_PORT $TESTBED_WRONGNAME_PORT" \
+		"$TESTBED_NOCHUNKING_PORT $TESTBED_SMALL_PORT $TESTBED_7BIT_PORT" \
+		"$TESTBED_EXPIRED_PORT $TESTBED_NOTYET_PORT $TESTBED_UNKNOWNCA_PORT $TESTBED_SELFSIGNED_PORT" \
+		"$TESTBED_OLDTLS_PORT $TESTBED_CLIENTCERT_PORT $TESTBED_P384_PORT"
 }
 
 wait_ports() {
@@ -424,7 +587,7 @@ cmd_start() {
 		write_postfix_conf
 		postfix -c "$PF_CONF" check </dev/null >>"$PF_LOG" 2>&1 ||
 			{ tail -n 20 "$PF_LOG" >&2; die "postfix check failed"; }
-		say "starting postfix (ports $TESTBED_SUBMISSION_PORT $TESTBED_SUBMISSIONS_PORT $TESTBED_NOTLS_PORT $TESTBED_WRONGNAME_PORT)"
+		say "starting postfix (ports $(all_ports))"
 		postfix -c "$PF_CONF" start </dev/null >>"$PF_LOG" 2>&1 ||
 			{ tail -n 20 "$PF_LOG" >&2; die "postfix failed to start"; }
 	fi
@@ -479,10 +642,14 @@ cmd_env() {
 	local v
 	for v in TESTBED_DIR TESTBED_PORT_BASE TESTBED_SUBMISSION_PORT TESTBED_SUBMISSIONS_PORT \
 		TESTBED_NOTLS_PORT TESTBED_WRONGNAME_PORT TESTBED_AUTH_PORT \
+		TESTBED_NOCHUNKING_PORT TESTBED_SMALL_PORT TESTBED_7BIT_PORT \
+		TESTBED_EXPIRED_PORT TESTBED_NOTYET_PORT TESTBED_UNKNOWNCA_PORT TESTBED_SELFSIGNED_PORT \
+		TESTBED_OLDTLS_PORT TESTBED_CLIENTCERT_PORT TESTBED_P384_PORT TESTBED_FAKE_PORT_BASE \
 		TESTBED_USER TESTBED_PASS; do
 		printf 'export %s=%q\n' "$v" "${!v}"
 	done
 	printf 'export TESTBED_CA=%q\n' "$TLS_DIR/ca.pem"
+	printf 'export TESTBED_TLS_DIR=%q\n' "$TLS_DIR"
 	printf 'export TESTBED_MAIL=%q\n' "$MAIL_DIR"
 	printf 'export TESTBED_POSTFIX_LOG=%q\n' "$PF_LOG"
 	printf 'export TESTBED_DOVECOT_LOG=%q\n' "$DC_LOG"

@@ -156,18 +156,29 @@ static void test_line_length_limit(void **state)
 	assert_int_equal(pl_reply_push(&r, 'x'), PL_REPLY_BAD);
 }
 
-/* A long reply made of many short lines is fine: the limit is per line. */
-static void test_many_lines(void **state)
+/* A reply may have CONFIG_POSTLET_REPLY_LINES_MAX lines, no more; the
+ * count starts again with the next reply. */
+static void test_line_count_limit(void **state)
 {
 	pl_reply r;
-	int i;
+	int i, round;
 
 	(void)state;
 	pl_reply_init(&r);
-	for (i = 0; i < 1000; i++)
-		assert_int_equal(PUSH(&r, "250-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n"),
-				 PL_REPLY_LINE);
-	assert_int_equal(PUSH(&r, "250 end\r\n"), PL_REPLY_DONE);
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < CONFIG_POSTLET_REPLY_LINES_MAX - 1; i++)
+			assert_int_equal(PUSH(&r, "250-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\r\n"),
+					 PL_REPLY_LINE);
+		assert_int_equal(PUSH(&r, "250 end\r\n"), PL_REPLY_DONE);
+	}
+	for (i = 0; i < CONFIG_POSTLET_REPLY_LINES_MAX; i++)
+		assert_int_equal(PUSH(&r, "250-x\r\n"), PL_REPLY_LINE);
+	/* one line too many, final or not */
+	assert_int_equal(PUSH(&r, "250 end\r\n"), PL_REPLY_BAD);
+	pl_reply_init(&r);
+	for (i = 0; i < CONFIG_POSTLET_REPLY_LINES_MAX; i++)
+		assert_int_equal(PUSH(&r, "250-x\r\n"), PL_REPLY_LINE);
+	assert_int_equal(PUSH(&r, "250-x\r\n"), PL_REPLY_BAD);
 }
 
 static void test_high_bytes_in_text(void **state)
@@ -191,7 +202,7 @@ int main(void)
 		cmocka_unit_test(test_nul_and_bare_cr),
 		cmocka_unit_test(test_bare_lf),
 		cmocka_unit_test(test_line_length_limit),
-		cmocka_unit_test(test_many_lines),
+		cmocka_unit_test(test_line_count_limit),
 		cmocka_unit_test(test_high_bytes_in_text),
 	};
 

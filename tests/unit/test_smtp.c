@@ -410,9 +410,9 @@ static pl_smtp_params params(void)
 	p.auth_mechs = PL_AUTH_PLAIN | PL_AUTH_LOGIN;
 	p.user = "user";
 	p.password = "pass";
-	p.from = "a@b";
-	p.rcpts = two_rcpts;
-	p.nrcpt = 2;
+	p.mail.from = "a@b";
+	p.mail.rcpts = two_rcpts;
+	p.mail.nrcpt = 2;
 	return p;
 }
 
@@ -722,7 +722,7 @@ static void test_caps_discarded_after_tls_size(void **state)
 	};
 
 	(void)state;
-	p.size_hint = 5000;
+	p.mail.size_hint = 5000;
 	run_free(script(&p, 4096, st));
 }
 
@@ -1342,8 +1342,8 @@ static void test_max_rcpt_pipelined_small_buffer(void **state)
 			 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
 		rc[i] = addrs[i];
 	}
-	p.rcpts = rc;
-	p.nrcpt = N;
+	p.mail.rcpts = rc;
+	p.mail.nrcpt = N;
 	buf_add(&exp, "MAIL FROM:<a@b>\r\n", 17);
 	buf_add(&replies, "250 ok\r\n", 8);
 	for (i = 0; i < N; i++) {
@@ -1401,8 +1401,8 @@ static void test_tx_buffer_clean_when_idle_after_split_group(void **state)
 		snprintf(addrs[i], sizeof(addrs[i]), "r%02zu.%0100d@example.test", i, 0);
 		rc[i] = addrs[i];
 	}
-	p.rcpts = rc;
-	p.nrcpt = N;
+	p.mail.rcpts = rc;
+	p.mail.nrcpt = N;
 	r = run_new(&p, 1024);
 	run_steps(r, pre);
 	drain(r);
@@ -1707,35 +1707,35 @@ static void test_init_rejects(void **state)
 	(void)state;
 	assert_int_equal(init_with(&p, 1024), PL_OK);
 
-	p.rcpts = crlf, p.nrcpt = 2;
+	p.mail.rcpts = crlf, p.mail.nrcpt = 2;
 	assert_int_equal(init_with(&p, 1024), PL_E_MESSAGE);
-	p.rcpts = lf, p.nrcpt = 1;
+	p.mail.rcpts = lf, p.mail.nrcpt = 1;
 	assert_int_equal(init_with(&p, 1024), PL_E_MESSAGE);
-	p.rcpts = space, p.nrcpt = 1;
+	p.mail.rcpts = space, p.mail.nrcpt = 1;
 	assert_int_equal(init_with(&p, 1024), PL_E_MESSAGE);
-	p.rcpts = angle, p.nrcpt = 1;
+	p.mail.rcpts = angle, p.mail.nrcpt = 1;
 	assert_int_equal(init_with(&p, 1024), PL_E_MESSAGE);
-	p.rcpts = empty, p.nrcpt = 1;
+	p.mail.rcpts = empty, p.mail.nrcpt = 1;
 	assert_int_equal(init_with(&p, 1024), PL_E_MESSAGE);
 
 	p = params();
-	p.from = "a>@b";
+	p.mail.from = "a>@b";
 	assert_int_equal(init_with(&p, 1024), PL_E_MESSAGE);
-	p.from = "a@b>\r\nRSET";
+	p.mail.from = "a@b>\r\nRSET";
 	assert_int_equal(init_with(&p, 1024), PL_E_MESSAGE);
-	p.from = ""; /* null reverse path is fine */
+	p.mail.from = ""; /* null reverse path is fine */
 	assert_int_equal(init_with(&p, 1024), PL_OK);
 
 	p = params();
-	p.nrcpt = 0;
-	assert_int_equal(init_with(&p, 1024), PL_E_MESSAGE);
+	p.mail.nrcpt = 0; /* no message: session mode, see pl_smtp_next() */
+	assert_int_equal(init_with(&p, 1024), PL_OK);
 
 	for (i = 0; i < CONFIG_POSTLET_MAX_RCPT + 1; i++)
 		many[i] = "m@x";
-	p.rcpts = many;
-	p.nrcpt = CONFIG_POSTLET_MAX_RCPT + 1;
+	p.mail.rcpts = many;
+	p.mail.nrcpt = CONFIG_POSTLET_MAX_RCPT + 1;
 	assert_int_equal(init_with(&p, 1024), PL_E_LIMIT);
-	p.nrcpt = CONFIG_POSTLET_MAX_RCPT;
+	p.mail.nrcpt = CONFIG_POSTLET_MAX_RCPT;
 	assert_int_equal(init_with(&p, 1024), PL_OK);
 
 	p = params();
@@ -1745,7 +1745,7 @@ static void test_init_rejects(void **state)
 	/* address length bound */
 	memset(longaddr, 'a', CONFIG_POSTLET_ADDR_MAX);
 	longaddr[CONFIG_POSTLET_ADDR_MAX] = '\0';
-	p.rcpts = longr, p.nrcpt = 1;
+	p.mail.rcpts = longr, p.mail.nrcpt = 1;
 	assert_int_equal(init_with(&p, 1024), PL_OK);
 	longaddr[CONFIG_POSTLET_ADDR_MAX] = 'a';
 	longaddr[CONFIG_POSTLET_ADDR_MAX + 1] = '\0';
@@ -1775,10 +1775,12 @@ static void test_size_too_big(void **state)
 	struct run *r;
 
 	(void)state;
-	p.size_hint = 5000;
+	p.mail.size_hint = 5000;
 	r = script(&p, 1024, st);
 	assert_never_sent(r, "MAIL");
 	assert_never_sent(r, "RCPT");
+	assert_string_equal(pl_smtp_error_info(&r->s)->text,
+			    "message of 5000 bytes is larger than the server's SIZE limit of 1000");
 	run_free(r);
 }
 
@@ -1794,7 +1796,7 @@ static void test_size_fits(void **state)
 	};
 
 	(void)state;
-	p.size_hint = 5000;
+	p.mail.size_hint = 5000;
 	script_free(&p, 4096, st);
 }
 
@@ -1810,9 +1812,9 @@ static void test_size_and_8bitmime(void **state)
 	};
 
 	(void)state;
-	p.from = "";
-	p.size_hint = UINT64_MAX;
-	p.body_8bit = 1;
+	p.mail.from = "";
+	p.mail.size_hint = UINT64_MAX;
+	p.mail.body_8bit = 1;
 	script_free(&p, 1024, st);
 }
 
@@ -1918,6 +1920,886 @@ static void test_abort_stage_names(void **state)
 	run_free(r);
 }
 
+/* ---- 17: CHUNKING (BDAT) -------------------------------------------------- */
+
+#define EHLO_CHUNK "250-mx\r\n250-PIPELINING\r\n250-CHUNKING\r\n250 8BITMIME\r\n"
+#define ENV2_NODATA "MAIL FROM:<a@b>\r\nRCPT TO:<x@y>\r\nRCPT TO:<z@w>\r\n"
+/* BODY_IN without dot-stuffing: BDAT sends the body raw, CRLF-normalised */
+#define BODY_RAW "Subject: t\r\n\r\nline1\r\n.dot\r\n..two\r\n.\r\nend\r\n"
+
+/* Envelope, "BDAT n LAST" and the body leave in one single send. */
+static void test_chunking_one_write(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S(GREET),
+		C(EHLO_C),
+		S(EHLO_CHUNK),
+		BODY(BODY_IN, 7),
+		C1(ENV2_NODATA "BDAT 42 LAST\r\n" BODY_RAW),
+		S("250 2.1.0 ok\r\n250 2.1.5 ok\r\n250 2.1.5 ok\r\n250 2.0.0 queued\r\n"),
+		C("QUIT\r\n"),
+		DONE(),
+	};
+	struct run *r;
+
+	(void)state;
+	assert_int_equal(sizeof(BODY_RAW) - 1, 42);
+	r = script(&p, 1024, st);
+	assert_int_equal(pl_smtp_rcpt_accepted(&r->s), 2);
+	assert_never_sent(r, "DATA");
+	run_free(r);
+}
+
+/* Connection lost after MAIL + RCPT + "BDAT n LAST" + body all went out in
+ * one write: the server may have the message, so the failure is reported at
+ * "end of data" (the ambiguous window a queue must treat as maybe-sent),
+ * not at MAIL FROM whose reply happened to be next. */
+static void test_chunking_lost_after_last_chunk_is_end_of_data(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S(GREET), C(EHLO_C), S(EHLO_CHUNK), BODY(BODY_IN, 7),
+		C1(ENV2_NODATA "BDAT 42 LAST\r\n" BODY_RAW), STOP(),
+	};
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 1024, st);
+	assert_int_equal(pl_smtp_want(&r->s), PL_WANT_RECV);
+	pl_smtp_abort(&r->s, PL_E_CLOSED, "connection lost");
+	assert_int_equal(pl_smtp_error_info(&r->s)->stage, PL_STAGE_BODY);
+	run_free(r);
+}
+
+/* An empty body is "BDAT 0 LAST"; an unterminated last line gets its CRLF. */
+static void test_chunking_empty_and_unterminated(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step empty[] = {
+		S(GREET), C(EHLO_C), S(EHLO_CHUNK), BODY("", 1),
+		C1(ENV2_NODATA "BDAT 0 LAST\r\n"),
+		S("250 ok\r\n250 ok\r\n250 ok\r\n250 queued\r\n"), C("QUIT\r\n"), DONE(),
+	};
+	static const struct step unterminated[] = {
+		S(GREET), C(EHLO_C), S(EHLO_CHUNK), BODY("a\r\n.", 1),
+		C1(ENV2_NODATA "BDAT 6 LAST\r\na\r\n.\r\n"),
+		S("250 ok\r\n250 ok\r\n250 ok\r\n250 queued\r\n"), C("QUIT\r\n"), DONE(),
+	};
+
+	(void)state;
+	script_free(&p, 1024, empty);
+	script_free(&p, 1024, unterminated);
+}
+
+/* CHUNKING without PIPELINING: one command per reply, BDAT included. */
+static void test_chunking_no_pipelining(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S(GREET),
+		C(EHLO_C),
+		S("250-mx\r\n250 CHUNKING\r\n"),
+		C1("MAIL FROM:<a@b>\r\n"),
+		S("250 ok\r\n"),
+		C1("RCPT TO:<x@y>\r\n"),
+		S("250 ok\r\n"),
+		C1("RCPT TO:<z@w>\r\n"),
+		S("550 5.1.1 no such user\r\n"),
+		BODY("hi\n", 1),
+		C1("BDAT 4 LAST\r\nhi\r\n"),
+		S("250 queued\r\n"),
+		C("QUIT\r\n"),
+		DONE(),
+	};
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 1024, st);
+	assert_int_equal(pl_smtp_rcpt_accepted(&r->s), 1);
+	assert_int_equal(pl_smtp_rcpt_code(&r->s, 0), 250);
+	assert_int_equal(pl_smtp_rcpt_code(&r->s, 1), 550);
+	run_free(r);
+}
+
+/* Pipelined BDAT after every RCPT was refused: the server refuses the
+ * chunk, the error names the recipients. */
+static void test_chunking_all_rcpts_refused(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S(GREET),
+		C(EHLO_C),
+		S("250-mx\r\n250-PIPELINING\r\n250-ENHANCEDSTATUSCODES\r\n250 CHUNKING\r\n"),
+		BODY("hi\n", 1),
+		C1(ENV2_NODATA "BDAT 4 LAST\r\nhi\r\n"),
+		S("250 2.1.0 ok\r\n550 5.1.1 <x@y> unknown\r\n550 5.1.1 <z@w> unknown\r\n"
+		  "554 5.5.1 Error: no valid recipients\r\n"),
+		FAILED(PL_E_RCPT_REFUSED, PL_STAGE_RCPT, 550),
+	};
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 1024, st);
+	assert_string_equal(pl_smtp_error_info(&r->s)->enhanced, "5.1.1");
+	assert_non_null(strstr(pl_smtp_error_info(&r->s)->text, "<x@y> unknown"));
+	run_free(r);
+}
+
+/* Refusal of the final chunk: permanent failure at the end of data, with
+ * the enhanced status code kept. */
+static void test_chunking_last_chunk_refused(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S(GREET),
+		C(EHLO_C),
+		S("250-mx\r\n250-PIPELINING\r\n250-ENHANCEDSTATUSCODES\r\n250 CHUNKING\r\n"),
+		BODY("hi\n", 1),
+		C1(ENV2_NODATA "BDAT 4 LAST\r\nhi\r\n"),
+		S("250 ok\r\n250 ok\r\n250 ok\r\n552 5.3.4 message too big\r\n"),
+		FAILED(PL_E_PERMFAIL, PL_STAGE_BODY, 552),
+	};
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 1024, st);
+	assert_string_equal(pl_smtp_error_info(&r->s)->enhanced, "5.3.4");
+	assert_string_equal(pl_smtp_error_info(&r->s)->text, "552 5.3.4 message too big");
+	run_free(r);
+}
+
+/* Split the client bytes after the envelope into BDAT chunks; check each
+ * header and return the concatenated data and the chunk count. */
+static size_t split_chunks(const unsigned char *p, size_t n, struct buf *data, size_t maxchunk,
+			   size_t *largest)
+{
+	size_t i = 0, count = 0;
+
+	*largest = 0;
+	while (i < n) {
+		size_t len = 0, e = i;
+		int last;
+
+		assert_true(n - i > 7);
+		assert_memory_equal(p + i, "BDAT ", 5);
+		e = i + 5;
+		assert_true(p[e] >= '0' && p[e] <= '9');
+		while (p[e] >= '0' && p[e] <= '9')
+			len = len * 10 + (size_t)(p[e++] - '0');
+		last = n - e >= 7 && memcmp(p + e, " LAST\r\n", 7) == 0;
+		e += last ? 7 : 2;
+		if (!last)
+			assert_memory_equal(p + e - 2, "\r\n", 2);
+		assert_true(len <= maxchunk);
+		assert_true(e + len <= n);
+		if (len > *largest)
+			*largest = len;
+		buf_add(data, p + e, len);
+		i = e + len;
+		count++;
+		if (last) {
+			assert_int_equal(i, n); /* nothing after the last chunk */
+			return count;
+		}
+		assert_true(len > 0); /* no empty chunk before the last */
+	}
+	fail_msg("no BDAT LAST chunk");
+	return count;
+}
+
+/* A body much larger than the buffer streams as pipelined chunks: every
+ * chunk fits the buffer and CONFIG_POSTLET_BDAT_CHUNK_SIZE, the engine waits
+ * for replies only when its reply queue is full, and the chunks carry the
+ * body CRLF-normalised and not dot-stuffed. */
+static void bdat_stream(size_t txcap, size_t total, size_t slice)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S(GREET), C(EHLO_C), S(EHLO_CHUNK), STOP(),
+	};
+	struct buf in = { 0 }, exp = { 0 }, data = { 0 };
+	struct run *r = run_new(&p, txcap);
+	size_t off = 0, replies = 0, owed, chunks, largest, start, env = sizeof(ENV2_NODATA) - 1;
+	size_t waits = 0; /* switches from sending to reading: round trips */
+	int guard = 0, ended = 0, sent = 0;
+	pl_want w;
+
+	run_steps(r, st);
+	make_body(&in, 61, total);
+	while ((w = pl_smtp_want(&r->s)) != PL_DONE) {
+		assert_true(++guard < 10000000);
+		if (w == PL_WANT_SEND) {
+			drain(r);
+			sent = 1;
+		} else if (w == PL_WANT_RECV) {
+			pl_smtp_rx(&r->s, (const uint8_t *)"250 ok\r\n", 8);
+			replies++;
+			waits += sent;
+			sent = 0;
+		} else if (w == PL_WANT_BODY && off < in.len) {
+			off += pl_smtp_body_write(&r->s, in.p + off,
+						  in.len - off < slice ? in.len - off : slice);
+		} else {
+			assert_int_equal(w, PL_WANT_BODY);
+			assert_false(ended);
+			pl_smtp_body_end(&r->s);
+			ended = 1;
+		}
+	}
+	assert_true(ended);
+	start = (size_t)((const unsigned char *)tr_memmem(r->all.p, r->all.len, "MAIL", 4) - r->all.p);
+	assert_true(r->all.len > start + env);
+	tr_assert_bytes("envelope", ENV2_NODATA, env, r->all.p + start, env);
+	env += start;
+	/* one message: QUIT follows the accepted data */
+	assert_true(r->all.len > env + 6);
+	assert_memory_equal(r->all.p + r->all.len - 6, "QUIT\r\n", 6);
+	chunks = split_chunks(r->all.p + env, r->all.len - env - 6, &data,
+			      CONFIG_POSTLET_BDAT_CHUNK_SIZE < txcap ? CONFIG_POSTLET_BDAT_CHUNK_SIZE
+								     : txcap,
+			      &largest);
+	ref_normalise(in.p, in.len, &exp);
+	tr_assert_bytes("body carried by the chunks", exp.p, exp.len, data.p, data.len);
+	owed = 3 + chunks;
+	assert_int_equal(replies, owed);
+	/* a full reply queue is read down to half, not one reply per chunk */
+	if (waits > 2 + owed / (PL_SMTP_QUEUE_MAX / 2))
+		fail_msg("%zu waits for %zu replies", waits, owed);
+	assert_true(chunks > 1);
+	/* chunks are as large as the buffer (or the Kconfig size) allows */
+	assert_true(largest + 64 >= (CONFIG_POSTLET_BDAT_CHUNK_SIZE < txcap
+					     ? CONFIG_POSTLET_BDAT_CHUNK_SIZE
+					     : txcap - (env - start)));
+	untrack_free(in.p);
+	untrack_free(exp.p);
+	untrack_free(data.p);
+	run_free(r);
+}
+
+static void test_chunking_stream_small_buffer(void **state)
+{
+	(void)state;
+	/* ~150 chunks: more than the reply queue holds */
+	bdat_stream(1024, 150000, 333);
+	bdat_stream(1024, 5000, 1);
+}
+
+static void test_chunking_stream_kconfig_chunk_size(void **state)
+{
+	(void)state;
+	/* buffer larger than the chunk size: several chunks per send */
+	bdat_stream(CONFIG_POSTLET_BDAT_CHUNK_SIZE * 3, CONFIG_POSTLET_BDAT_CHUNK_SIZE * 4, 4096);
+}
+
+/* A non-last chunk refused: the transaction fails at the end of data. */
+static void test_chunking_middle_chunk_refused(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S(GREET), C(EHLO_C), S("250-mx\r\n250 CHUNKING\r\n"), C1("MAIL FROM:<a@b>\r\n"),
+		S("250 ok\r\n"), C1("RCPT TO:<x@y>\r\n"), S("250 ok\r\n"),
+		C1("RCPT TO:<z@w>\r\n"), S("250 ok\r\n"), STOP(),
+	};
+	struct run *r;
+	static char body[3000];
+	size_t off = 0;
+
+	(void)state;
+	memset(body, 'x', sizeof(body));
+	r = script(&p, 1024, st);
+	while (pl_smtp_want(&r->s) == PL_WANT_BODY)
+		off += pl_smtp_body_write(&r->s, (const uint8_t *)body + off, sizeof(body) - off);
+	assert_true(off < sizeof(body));
+	drain(r);
+	assert_true(starts_with(r->pending.p, r->pending.len, "BDAT "));
+	assert_false(tr_memmem(r->pending.p, r->pending.len, "LAST", 4));
+	assert_int_equal(pl_smtp_want(&r->s), PL_WANT_RECV); /* no PIPELINING */
+	pl_smtp_rx(&r->s, (const uint8_t *)"451 4.3.0 try later\r\n", 21);
+	r->pending.len = 0;
+	drain(r);
+	assert_int_equal(pl_smtp_want(&r->s), PL_FAILED);
+	assert_int_equal(pl_smtp_error_info(&r->s)->err, PL_E_TEMPFAIL);
+	assert_int_equal(pl_smtp_error_info(&r->s)->stage, PL_STAGE_BODY);
+	tr_assert_bytes("after the refusal", "QUIT\r\n", 6, r->pending.p, r->pending.len);
+	run_free(r);
+}
+
+/* ---- 18: 8BITMIME, SMTPUTF8, DSN ------------------------------------------- */
+
+static void test_8bit_without_8bitmime(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S(GREET), C(EHLO_C), S("250-mx\r\n250-PIPELINING\r\n250 CHUNKING\r\n"),
+		FAILED(PL_E_PERMFAIL, PL_STAGE_MAIL, 0),
+	};
+	struct run *r;
+
+	(void)state;
+	p.mail.body_8bit = 1;
+	r = script(&p, 1024, st);
+	assert_never_sent(r, "MAIL");
+	assert_non_null(strstr(pl_smtp_error_info(&r->s)->text, "8BITMIME"));
+	run_free(r);
+}
+
+static const char *const utf8_rcpts[] = { "j\xc3\xb6rg@b\xc3\xbc\x63her.test", "z@w" };
+
+static void test_smtputf8_offered(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S(GREET), C(EHLO_C),
+		S("250-mx\r\n250-PIPELINING\r\n250-SMTPUTF8\r\n250 8BITMIME\r\n"),
+		C1("MAIL FROM:<a@b> BODY=8BITMIME SMTPUTF8\r\n"
+		   "RCPT TO:<j\xc3\xb6rg@b\xc3\xbc\x63her.test>\r\nRCPT TO:<z@w>\r\nDATA\r\n"),
+		STOP(),
+	};
+
+	(void)state;
+	p.mail.rcpts = utf8_rcpts;
+	p.mail.body_8bit = 1;
+	script_free(&p, 1024, st);
+}
+
+static void test_smtputf8_not_offered(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S(GREET), C(EHLO_C), S("250-mx\r\n250-PIPELINING\r\n250 8BITMIME\r\n"),
+		FAILED(PL_E_PERMFAIL, PL_STAGE_MAIL, 0),
+	};
+	struct run *r;
+
+	(void)state;
+	p.mail.rcpts = utf8_rcpts;
+	r = script(&p, 1024, st);
+	assert_never_sent(r, "MAIL");
+	assert_non_null(strstr(pl_smtp_error_info(&r->s)->text, "SMTPUTF8"));
+	run_free(r);
+}
+
+static void test_utf8_address_must_be_well_formed(void **state)
+{
+	static const char *const bad[][1] = {
+		{ "a\xc3@b" },          /* truncated */
+		{ "a\xc0\xaf@b" },      /* overlong */
+		{ "a\xed\xa0\x80@b" },  /* surrogate */
+		{ "a\xf4\x90\x80\x80@b" }, /* above U+10FFFF */
+		{ "a\xff@b" },
+	};
+	pl_smtp_params p = plain_params();
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		p.mail.rcpts = bad[i];
+		p.mail.nrcpt = 1;
+		assert_int_equal(init_with(&p, 1024), PL_E_MESSAGE);
+	}
+	p.mail.rcpts = utf8_rcpts;
+	p.mail.nrcpt = 2;
+	assert_int_equal(init_with(&p, 1024), PL_OK);
+}
+
+static void test_dsn_offered(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S(GREET), C(EHLO_C), S("250-mx\r\n250-PIPELINING\r\n250-DSN\r\n250 CHUNKING\r\n"),
+		BODY("x\n", 1),
+		C1("MAIL FROM:<a@b> RET=HDRS ENVID=id+2B1+3D2+20x\r\n"
+		   "RCPT TO:<x@y> NOTIFY=SUCCESS,FAILURE,DELAY ORCPT=rfc822;x@y\r\n"
+		   "RCPT TO:<a+b=c@w> NOTIFY=SUCCESS,FAILURE,DELAY ORCPT=rfc822;a+2Bb+3Dc@w\r\n"
+		   "BDAT 3 LAST\r\nx\r\n"),
+		S("250 ok\r\n250 ok\r\n250 ok\r\n250 queued\r\n"),
+		C("QUIT\r\n"),
+		DONE(),
+	};
+	static const char *const rc[] = { "x@y", "a+b=c@w" };
+
+	(void)state;
+	p.mail.rcpts = rc;
+	p.mail.dsn_notify = PL_DSN_SUCCESS | PL_DSN_FAILURE | PL_DSN_DELAY;
+	p.mail.dsn_ret = PL_DSN_RET_HDRS;
+	p.mail.dsn_envid = "id+1=2 x";
+	p.mail.dsn_orcpt = 1;
+	script_free(&p, 1024, st);
+}
+
+static void test_dsn_never_and_full(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S(GREET), C(EHLO_C), S("250-mx\r\n250-PIPELINING\r\n250 DSN\r\n"),
+		C1("MAIL FROM:<a@b> RET=FULL\r\nRCPT TO:<x@y> NOTIFY=NEVER\r\n"
+		   "RCPT TO:<z@w> NOTIFY=NEVER\r\nDATA\r\n"),
+		STOP(),
+	};
+
+	(void)state;
+	p.mail.dsn_notify = PL_DSN_NEVER;
+	p.mail.dsn_ret = PL_DSN_RET_FULL;
+	script_free(&p, 1024, st);
+	p.mail.dsn_notify = PL_DSN_NEVER | PL_DSN_DELAY;
+	assert_int_equal(init_with(&p, 1024), PL_E_USAGE);
+	p.mail.dsn_notify = 0;
+	p.mail.dsn_envid = "\xc3\xa9";
+	assert_int_equal(init_with(&p, 1024), PL_E_USAGE);
+}
+
+/* Without DSN in EHLO, the requests are left out (the mail still goes). */
+static void test_dsn_not_offered(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S(GREET), C(EHLO_C), S("250-mx\r\n250 PIPELINING\r\n"),
+		C1(ENVELOPE2),
+		STOP(),
+	};
+
+	(void)state;
+	p.mail.dsn_notify = PL_DSN_SUCCESS;
+	p.mail.dsn_ret = PL_DSN_RET_HDRS;
+	p.mail.dsn_envid = "x";
+	p.mail.dsn_orcpt = 1;
+	script_free(&p, 1024, st);
+}
+
+/* A RCPT line that cannot fit even an empty buffer: PL_E_LIMIT, not a hang. */
+static void test_command_longer_than_buffer(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static char longaddr[CONFIG_POSTLET_ADDR_MAX + 1];
+	static const char *const rc[] = { longaddr };
+	static const struct step st[] = {
+		S(GREET), C(EHLO_C), S("250-mx\r\n250 DSN\r\n"),
+		C1("MAIL FROM:<a@b>\r\n"), S("250 ok\r\n"),
+		FAILED(PL_E_LIMIT, PL_STAGE_RCPT, -1),
+	};
+
+	(void)state;
+	memset(longaddr, '+', CONFIG_POSTLET_ADDR_MAX); /* xtext triples it */
+	p.mail.rcpts = rc;
+	p.mail.nrcpt = 1;
+	p.mail.dsn_notify = PL_DSN_SUCCESS;
+	p.mail.dsn_orcpt = 1;
+	script_free(&p, 1024, st);
+}
+
+/* ---- 19: HELO fallback, malformed replies ----------------------------------- */
+
+static void test_helo_fallback(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S(GREET), C(EHLO_C), S("502 5.5.2 command not recognized\r\n"),
+		C1("HELO client.test\r\n"), S("250 mx.test\r\n"),
+		C1("MAIL FROM:<a@b>\r\n"), S("250 ok\r\n"),
+		C1("RCPT TO:<x@y>\r\n"), S("250 ok\r\n"),
+		C1("RCPT TO:<z@w>\r\n"), S("250 ok\r\n"),
+		C1("DATA\r\n"), S("354 go\r\n"),
+		BODY("hi\n", 2), C("hi\r\n.\r\n"), S("250 queued\r\n"),
+		C("QUIT\r\n"), DONE(),
+	};
+	static const struct step helo_refused[] = {
+		S(GREET), C(EHLO_C), S("500 what?\r\n"),
+		C1("HELO client.test\r\n"), S("501 bad\r\n"),
+		FAILED(PL_E_PERMFAIL, PL_STAGE_EHLO, 501),
+	};
+
+	(void)state;
+	script_free(&p, 1024, st);
+	script_free(&p, 1024, helo_refused);
+}
+
+/* No HELO when TLS is required (STARTTLS needs EHLO), nor for other codes. */
+static void test_no_helo_fallback(void **state)
+{
+	pl_smtp_params tls = params(), plain = plain_params();
+	static const struct step st_tls[] = {
+		S(GREET), C(EHLO_C), S("502 not implemented\r\n"),
+		FAILED(PL_E_PERMFAIL, PL_STAGE_EHLO, 502),
+	};
+	static const struct step st_554[] = {
+		S(GREET), C(EHLO_C), S("554 go away\r\n"),
+		FAILED(PL_E_PERMFAIL, PL_STAGE_EHLO, 554),
+	};
+	struct run *r;
+
+	(void)state;
+	r = script(&tls, 1024, st_tls);
+	assert_never_sent(r, "HELO");
+	run_free(r);
+	r = script(&plain, 1024, st_554);
+	assert_never_sent(r, "HELO");
+	run_free(r);
+}
+
+/* A reply that is only a code ("250") is a complete reply. */
+static void test_bare_code_lines(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step st[] = {
+		S("220\r\n"), C(EHLO_C), S("250-mx\r\n250\r\n"),
+		C1("MAIL FROM:<a@b>\r\n"), S("250\r\n"),
+		C1("RCPT TO:<x@y>\r\n"), S("250\r\n"),
+		C1("RCPT TO:<z@w>\r\n"), S("250\r\n"),
+		C1("DATA\r\n"), S("354\r\n"),
+		BODY("", 1), C(".\r\n"), S("250\r\n"),
+		C("QUIT\r\n"), DONE(),
+	};
+
+	(void)state;
+	script_free(&p, 1024, st);
+}
+
+/* Codes that change inside one reply, and an EHLO reply with more lines
+ * than CONFIG_POSTLET_REPLY_LINES_MAX: protocol errors, nothing more sent. */
+static void test_malformed_multiline(void **state)
+{
+	pl_smtp_params p = plain_params();
+	static const struct step mismatch[] = {
+		S(GREET), C(EHLO_C), S("250-mx\r\n250-PIPELINING\r\n251 8BITMIME\r\n"),
+		FAILED_EXACT(PL_E_PROTOCOL, PL_STAGE_EHLO, -1, ""),
+	};
+	static const struct step mismatch_class[] = {
+		S(GREET), C(EHLO_C), S("250-mx\r\n550 no\r\n"),
+		FAILED_EXACT(PL_E_PROTOCOL, PL_STAGE_EHLO, -1, ""),
+	};
+	struct run *r;
+	int i;
+
+	(void)state;
+	script_free(&p, 1024, mismatch);
+	script_free(&p, 1024, mismatch_class);
+	r = run_new(&p, 1024);
+	pl_smtp_rx(&r->s, (const uint8_t *)GREET, sizeof(GREET) - 1);
+	drain(r);
+	for (i = 0; i < CONFIG_POSTLET_REPLY_LINES_MAX; i++) {
+		assert_int_equal(pl_smtp_want(&r->s), PL_WANT_RECV);
+		pl_smtp_rx(&r->s, (const uint8_t *)"250-X-FILLER\r\n", 14);
+	}
+	pl_smtp_rx(&r->s, (const uint8_t *)"250 PIPELINING\r\n", 16);
+	r->pending.len = 0;
+	drain(r);
+	assert_int_equal(pl_smtp_want(&r->s), PL_FAILED);
+	assert_int_equal(pl_smtp_error_info(&r->s)->err, PL_E_PROTOCOL);
+	assert_int_equal(pl_smtp_error_info(&r->s)->stage, PL_STAGE_EHLO);
+	assert_int_equal(r->pending.len, 0);
+	run_free(r);
+}
+
+/* ---- 20: several transactions over one connection ------------------------- */
+
+static const char *const one_rcpt[] = { "x@y" };
+static const char *const three_rcpts[] = { "r1@y", "r2@y", "r3@y" };
+
+static pl_smtp_params session_params(void)
+{
+	pl_smtp_params p = params();
+
+	memset(&p.mail, 0, sizeof(p.mail)); /* no message: session mode */
+	return p;
+}
+
+#define EHLO_TLS_CHUNK                                                                  \
+	"250-mx.test Hello\r\n250-PIPELINING\r\n250-ENHANCEDSTATUSCODES\r\n"                  \
+	"250-AUTH PLAIN LOGIN\r\n250-CHUNKING\r\n250 8BITMIME\r\n"
+
+static const struct step session_setup[] = {
+	STARTTLS_PREFIX(EHLO_PRE, EHLO_TLS_CHUNK),
+	C(AUTH_PLAIN_C),
+	S("235 2.7.0 ok\r\n"),
+	DONE(),
+};
+
+static void next_ok(struct run *r, const pl_smtp_mail *m)
+{
+	assert_true(pl_smtp_usable(&r->s));
+	assert_int_equal(pl_smtp_next(&r->s, m), PL_OK);
+}
+
+/* Setup stops idle; two messages follow on the same connection without
+ * RSET (the first ended cleanly); QUIT only when asked. */
+static void test_session_two_messages(void **state)
+{
+	pl_smtp_params p = session_params();
+	pl_smtp_mail m1 = { .from = "a@b", .rcpts = two_rcpts, .nrcpt = 2 };
+	pl_smtp_mail m2 = { .from = "c@d", .rcpts = one_rcpt, .nrcpt = 1, .size_hint = 3 };
+	static const struct step t1[] = {
+		BODY("one\n", 3),
+		C1(ENV2_NODATA "BDAT 5 LAST\r\none\r\n"),
+		S("250 2.1.0 ok\r\n250 2.1.5 ok\r\n250 2.1.5 ok\r\n250 2.0.0 queued as A\r\n"),
+		DONE(),
+	};
+	static const struct step t2[] = {
+		BODY("two", 3),
+		C1("MAIL FROM:<c@d>\r\nRCPT TO:<x@y>\r\nBDAT 5 LAST\r\ntwo\r\n"),
+		S("250 2.1.0 ok\r\n250 2.1.5 ok\r\n250 2.0.0 queued as B\r\n"),
+		DONE(),
+	};
+	struct run *r = run_new(&p, 1024);
+
+	(void)state;
+	run_steps(r, session_setup);
+	assert_true(pl_smtp_usable(&r->s));
+	next_ok(r, &m1);
+	run_steps(r, t1);
+	assert_int_equal(pl_smtp_rcpt_accepted(&r->s), 2);
+	next_ok(r, &m2);
+	run_steps(r, t2);
+	assert_int_equal(pl_smtp_rcpt_accepted(&r->s), 1);
+	assert_int_equal(pl_smtp_rcpt_code(&r->s, 1), 0); /* codes are per message */
+	assert_never_sent(r, "RSET");
+	assert_never_sent(r, "QUIT");
+	pl_smtp_quit(&r->s);
+	drain(r);
+	check_pending(r, "QUIT\r\n", 6, "close");
+	assert_false(pl_smtp_usable(&r->s));
+	assert_int_equal(pl_smtp_next(&r->s, &m1), PL_E_USAGE);
+	run_free(r);
+}
+
+/* A refused MAIL with pipelined RCPT and BDAT: the owed replies are read,
+ * the session stays usable, and the next transaction starts with RSET in
+ * the same write as its envelope. */
+static void test_session_failed_then_rset(void **state)
+{
+	pl_smtp_params p = session_params();
+	pl_smtp_mail m1 = { .from = "bad@b", .rcpts = two_rcpts, .nrcpt = 2 };
+	pl_smtp_mail m2 = { .from = "a@b", .rcpts = three_rcpts, .nrcpt = 3 };
+	static const struct step t1[] = {
+		BODY("one\n", 3),
+		C1("MAIL FROM:<bad@b>\r\n" "RCPT TO:<x@y>\r\nRCPT TO:<z@w>\r\nBDAT 5 LAST\r\none\r\n"),
+		S("553 5.7.1 sender rejected\r\n503 5.5.1 need MAIL\r\n"),
+		S("503 5.5.1 need MAIL\r\n554 5.5.1 no valid recipients\r\n"),
+		FAILED_EXACT(PL_E_PERMFAIL, PL_STAGE_MAIL, 553, ""),
+	};
+	static const struct step t2[] = {
+		BODY("two\n", 3),
+		C1("RSET\r\nMAIL FROM:<a@b>\r\nRCPT TO:<r1@y>\r\nRCPT TO:<r2@y>\r\n"
+		   "RCPT TO:<r3@y>\r\nBDAT 5 LAST\r\ntwo\r\n"),
+		S("250 2.0.0 ok\r\n250 2.1.0 ok\r\n250 2.1.5 ok\r\n550 5.1.1 <r2@y> unknown\r\n"
+		  "250 2.1.5 ok\r\n250 2.0.0 queued\r\n"),
+		DONE(),
+	};
+	struct run *r = run_new(&p, 1024);
+
+	(void)state;
+	run_steps(r, session_setup);
+	next_ok(r, &m1);
+	run_steps(r, t1);
+	assert_string_equal(pl_smtp_error_info(&r->s)->enhanced, "5.7.1");
+	assert_true(pl_smtp_usable(&r->s));
+	next_ok(r, &m2);
+	run_steps(r, t2);
+	/* one refused recipient does not fail the others */
+	assert_int_equal(pl_smtp_rcpt_accepted(&r->s), 2);
+	assert_int_equal(pl_smtp_rcpt_code(&r->s, 0), 250);
+	assert_int_equal(pl_smtp_rcpt_code(&r->s, 1), 550);
+	assert_int_equal(pl_smtp_rcpt_code(&r->s, 2), 250);
+	assert_int_equal(pl_smtp_error_info(&r->s)->err, PL_OK);
+	assert_true(pl_smtp_usable(&r->s));
+	run_free(r);
+}
+
+/* DATA path, every recipient refused but DATA got 354: the empty data is
+ * closed, its reply read, and the session stays usable. */
+static void test_session_all_refused_data_354(void **state)
+{
+	pl_smtp_params p = session_params();
+	pl_smtp_mail m = { .from = "a@b", .rcpts = two_rcpts, .nrcpt = 2 };
+	static const struct step setup[] = {
+		S(GREET), C(EHLO_C), S("250-mx\r\n250 PIPELINING\r\n"), DONE(),
+	};
+	static const struct step t1[] = {
+		C1(ENVELOPE2),
+		S("250 ok\r\n550 no\r\n550 no\r\n354 go\r\n"),
+		C(".\r\n"),
+		S("554 no valid recipients\r\n"),
+		FAILED_EXACT(PL_E_RCPT_REFUSED, PL_STAGE_RCPT, 550, ""),
+	};
+	static const struct step t2[] = {
+		C1("RSET\r\n" ENVELOPE2),
+		S("250 ok\r\n250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n"),
+		BODY("x", 1), C("x\r\n.\r\n"), S("250 queued\r\n"), DONE(),
+	};
+	struct run *r;
+
+	(void)state;
+	p.tls_mode = PL_TLS_OFF;
+	p.auth_mechs = 0;
+	r = run_new(&p, 1024);
+	run_steps(r, setup);
+	next_ok(r, &m);
+	run_steps(r, t1);
+	next_ok(r, &m);
+	run_steps(r, t2);
+	run_free(r);
+}
+
+/* Failures that end the session: 421, and a protocol error while draining. */
+static void test_session_not_usable(void **state)
+{
+	pl_smtp_params p = session_params();
+	pl_smtp_mail m = { .from = "a@b", .rcpts = one_rcpt, .nrcpt = 1 };
+	static const struct step t421[] = {
+		BODY("x", 1),
+		C1("MAIL FROM:<a@b>\r\nRCPT TO:<x@y>\r\nBDAT 3 LAST\r\nx\r\n"),
+		S("421 4.3.2 shutting down\r\n"),
+		FAILED_EXACT(PL_E_TEMPFAIL, PL_STAGE_MAIL, 421, ""),
+	};
+	static const struct step t421_drain[] = {
+		BODY("x", 1),
+		C1("MAIL FROM:<a@b>\r\nRCPT TO:<x@y>\r\nBDAT 3 LAST\r\nx\r\n"),
+		S("550 5.7.1 no\r\n421 4.3.2 bye\r\n"),
+		FAILED_EXACT(PL_E_PERMFAIL, PL_STAGE_MAIL, 550, ""),
+	};
+	static const struct step tbad[] = {
+		BODY("x", 1),
+		C1("MAIL FROM:<a@b>\r\nRCPT TO:<x@y>\r\nBDAT 3 LAST\r\nx\r\n"),
+		S("550 no\r\nxyz\r\n"),
+		FAILED_EXACT(PL_E_PROTOCOL, PL_STAGE_RCPT, -1, ""),
+	};
+	struct run *r = run_new(&p, 1024);
+
+	(void)state;
+	run_steps(r, session_setup);
+	next_ok(r, &m);
+	run_steps(r, t421);
+	assert_false(pl_smtp_usable(&r->s));
+	pl_smtp_quit(&r->s);
+	drain(r);
+	assert_never_sent(r, "QUIT");
+	run_free(r);
+
+	r = run_new(&p, 1024);
+	run_steps(r, session_setup);
+	next_ok(r, &m);
+	run_steps(r, tbad);
+	assert_false(pl_smtp_usable(&r->s));
+	run_free(r);
+
+	/* 421 while reading the replies owed after a refusal: stop at once */
+	r = run_new(&p, 1024);
+	run_steps(r, session_setup);
+	next_ok(r, &m);
+	run_steps(r, t421_drain);
+	assert_false(pl_smtp_usable(&r->s));
+	run_free(r);
+
+	/* a transport failure after an accepted message */
+	r = run_new(&p, 1024);
+	run_steps(r, session_setup);
+	assert_true(pl_smtp_usable(&r->s));
+	pl_smtp_abort(&r->s, PL_E_CLOSED, "connection lost");
+	assert_false(pl_smtp_usable(&r->s));
+	run_free(r);
+}
+
+/* A message the server cannot take fails before anything is sent and leaves
+ * the session usable, with no RSET needed; a bad message too. */
+static void test_session_precheck_failures(void **state)
+{
+	pl_smtp_params p = session_params();
+	static const char *const bad[] = { "x\r\n@y" };
+	pl_smtp_mail big = { .from = "a@b", .rcpts = one_rcpt, .nrcpt = 1, .size_hint = 5000 };
+	pl_smtp_mail badaddr = { .from = "a@b", .rcpts = bad, .nrcpt = 1 };
+	pl_smtp_mail none = { .from = "a@b", .rcpts = one_rcpt, .nrcpt = 0 };
+	pl_smtp_mail ok = { .from = "a@b", .rcpts = one_rcpt, .nrcpt = 1, .size_hint = 10 };
+	static const struct step setup[] = {
+		STARTTLS_PREFIX(EHLO_PRE, "250-mx\r\n250-AUTH PLAIN\r\n250-PIPELINING\r\n"
+					  "250-SIZE 1000\r\n250 CHUNKING\r\n"),
+		C(AUTH_PLAIN_C), S("235 ok\r\n"), DONE(),
+	};
+	static const struct step t_ok[] = {
+		BODY("x", 1),
+		C1("MAIL FROM:<a@b> SIZE=10\r\nRCPT TO:<x@y>\r\nBDAT 3 LAST\r\nx\r\n"),
+		S("250 ok\r\n250 ok\r\n250 ok\r\n"), DONE(),
+	};
+	struct run *r = run_new(&p, 1024);
+
+	(void)state;
+	run_steps(r, setup);
+	assert_int_equal(pl_smtp_next(&r->s, &big), PL_E_PERMFAIL);
+	assert_int_equal(pl_smtp_error_info(&r->s)->stage, PL_STAGE_MAIL);
+	assert_int_equal(pl_smtp_want(&r->s), PL_FAILED);
+	drain(r);
+	assert_int_equal(r->pending.len, 0);
+	assert_int_equal(pl_smtp_next(&r->s, &badaddr), PL_E_MESSAGE);
+	assert_int_equal(pl_smtp_next(&r->s, &none), PL_E_MESSAGE);
+	drain(r);
+	assert_int_equal(r->pending.len, 0);
+	next_ok(r, &ok);
+	run_steps(r, t_ok);
+	assert_never_sent(r, "RSET");
+	run_free(r);
+}
+
+/* Setup failures leave nothing to transact; QUIT is still polite. */
+static void test_session_setup_failure(void **state)
+{
+	pl_smtp_params p = session_params();
+	pl_smtp_mail m = { .from = "a@b", .rcpts = one_rcpt, .nrcpt = 1 };
+	static const struct step st[] = {
+		STARTTLS_PREFIX(EHLO_PRE, EHLO_TLS_CHUNK),
+		C(AUTH_PLAIN_C),
+		S("535 5.7.8 bad credentials\r\n"),
+		FAILED_EXACT(PL_E_AUTH_FAILED, PL_STAGE_AUTH, 535, ""),
+	};
+	struct run *r = run_new(&p, 1024);
+
+	(void)state;
+	run_steps(r, st);
+	assert_false(pl_smtp_usable(&r->s));
+	assert_int_equal(pl_smtp_next(&r->s, &m), PL_E_USAGE);
+	pl_smtp_quit(&r->s);
+	drain(r);
+	check_pending(r, "QUIT\r\n", 6, "polite QUIT");
+	run_free(r);
+}
+
+/* Without PIPELINING the RSET is awaited before MAIL. */
+static void test_session_rset_no_pipelining(void **state)
+{
+	pl_smtp_params p = session_params();
+	pl_smtp_mail m = { .from = "a@b", .rcpts = one_rcpt, .nrcpt = 1 };
+	static const struct step setup[] = {
+		S(GREET), C(EHLO_C), S("250 mx\r\n"), DONE(),
+	};
+	static const struct step t1[] = {
+		C1("MAIL FROM:<a@b>\r\n"), S("250 ok\r\n"),
+		C1("RCPT TO:<x@y>\r\n"), S("450 4.2.0 greylisted\r\n"),
+		FAILED_EXACT(PL_E_TEMPFAIL, PL_STAGE_RCPT, 450, ""),
+	};
+	static const struct step t2[] = {
+		C1("RSET\r\n"), S("250 ok\r\n"),
+		C1("MAIL FROM:<a@b>\r\n"), S("250 ok\r\n"),
+		C1("RCPT TO:<x@y>\r\n"), S("250 ok\r\n"),
+		C1("DATA\r\n"), S("354 go\r\n"),
+		BODY("y\n", 1), C("y\r\n.\r\n"), S("250 ok\r\n"), DONE(),
+	};
+	static const struct step t3[] = {
+		C1("MAIL FROM:<a@b>\r\n"), S("250 ok\r\n"), STOP(),
+	};
+	struct run *r;
+
+	(void)state;
+	p.tls_mode = PL_TLS_OFF;
+	p.auth_mechs = 0;
+	r = run_new(&p, 1024);
+	run_steps(r, setup);
+	next_ok(r, &m);
+	run_steps(r, t1);
+	next_ok(r, &m);
+	run_steps(r, t2);
+	next_ok(r, &m);
+	run_steps(r, t3);
+	run_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1976,6 +2858,34 @@ int main(void)
 		cmocka_unit_test_teardown(test_secret_flag_login, teardown),
 		cmocka_unit_test_teardown(test_abort_wipes_pending_secret, teardown),
 		cmocka_unit_test_teardown(test_abort_stage_names, teardown),
+		cmocka_unit_test_teardown(test_chunking_one_write, teardown),
+		cmocka_unit_test_teardown(test_chunking_lost_after_last_chunk_is_end_of_data, teardown),
+		cmocka_unit_test_teardown(test_chunking_empty_and_unterminated, teardown),
+		cmocka_unit_test_teardown(test_chunking_no_pipelining, teardown),
+		cmocka_unit_test_teardown(test_chunking_all_rcpts_refused, teardown),
+		cmocka_unit_test_teardown(test_chunking_last_chunk_refused, teardown),
+		cmocka_unit_test_teardown(test_chunking_stream_small_buffer, teardown),
+		cmocka_unit_test_teardown(test_chunking_stream_kconfig_chunk_size, teardown),
+		cmocka_unit_test_teardown(test_chunking_middle_chunk_refused, teardown),
+		cmocka_unit_test_teardown(test_8bit_without_8bitmime, teardown),
+		cmocka_unit_test_teardown(test_smtputf8_offered, teardown),
+		cmocka_unit_test_teardown(test_smtputf8_not_offered, teardown),
+		cmocka_unit_test_teardown(test_utf8_address_must_be_well_formed, teardown),
+		cmocka_unit_test_teardown(test_dsn_offered, teardown),
+		cmocka_unit_test_teardown(test_dsn_never_and_full, teardown),
+		cmocka_unit_test_teardown(test_dsn_not_offered, teardown),
+		cmocka_unit_test_teardown(test_command_longer_than_buffer, teardown),
+		cmocka_unit_test_teardown(test_helo_fallback, teardown),
+		cmocka_unit_test_teardown(test_no_helo_fallback, teardown),
+		cmocka_unit_test_teardown(test_bare_code_lines, teardown),
+		cmocka_unit_test_teardown(test_malformed_multiline, teardown),
+		cmocka_unit_test_teardown(test_session_two_messages, teardown),
+		cmocka_unit_test_teardown(test_session_failed_then_rset, teardown),
+		cmocka_unit_test_teardown(test_session_all_refused_data_354, teardown),
+		cmocka_unit_test_teardown(test_session_not_usable, teardown),
+		cmocka_unit_test_teardown(test_session_precheck_failures, teardown),
+		cmocka_unit_test_teardown(test_session_setup_failure, teardown),
+		cmocka_unit_test_teardown(test_session_rset_no_pipelining, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

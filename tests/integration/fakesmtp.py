@@ -1,0 +1,86 @@
+#!/usr/bin/python3
+"""Scripted misbehaving SMTP server for the postlet TLS tests.
+
+Postfix cannot be made to misbehave, so these cases are played here:
+  nostarttls  EHLO does not offer STARTTLS (a stripping attacker)
+  refuse454   STARTTLS is offered but answered "454 4.7.0"
+  refuse554   STARTTLS is offered but answered "554 5.7.3" (permanent)
+  inject      the 220 reply to STARTTLS is followed, in the same write, by
+              bytes a man in the middle injected (CVE-2021-22947 class)
+
+Every line the client sends is appended to the transcript file, so a test
+can prove that no AUTH and no MAIL ever arrived.  Any later command gets a
+plausible success reply, so a client that wrongly carried on would be seen
+doing so.  Serves connections one at a time until killed.
+
+usage: fakesmtp.py MODE PORT TRANSCRIPT READY_FILE
+"""
+import socket
+import sys
+
+mode, port, transcript, ready = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+
+
+def log(line):
+    with open(transcript, "a", encoding="utf-8", errors="replace") as f:
+        f.write(line + "\n")
+
+
+def session(conn):
+    f = conn.makefile("rb")
+    conn.sendall(b"220 fake.postlet.test ESMTP scripted test server\r\n")
+    while True:
+        raw = f.readline(4096)
+        if not raw:
+            log("-- closed by client")
+            return
+        line = raw.decode("latin-1").rstrip("\r\n")
+        log("C: " + line)
+        verb = line.split(" ", 1)[0].upper()
+        if verb in ("EHLO", "HELO"):
+            caps = ["fake.postlet.test", "PIPELINING", "AUTH PLAIN LOGIN", "8BITMIME"]
+            if mode != "nostarttls":
+                caps.insert(1, "STARTTLS")
+            out = "".join("250-%s\r\n" % c for c in caps[:-1]) + "250 %s\r\n" % caps[-1]
+            conn.sendall(out.encode())
+        elif verb == "STARTTLS":
+            if mode == "refuse454":
+                conn.sendall(b"454 4.7.0 TLS not available due to local problem\r\n")
+            elif mode == "refuse554":
+                conn.sendall(b"554 5.7.3 TLS not available here\r\n")
+            elif mode == "inject":
+                # the injected reply travels in the same segment as the 220
+                conn.sendall(b"220 2.0.0 Ready to start TLS\r\n250-injected.example\r\n250 AUTH PLAIN\r\n")
+                log("-- sent 220 plus injected bytes")
+            else:
+                conn.sendall(b"502 5.5.1 not offered\r\n")
+        elif verb == "AUTH":
+            conn.sendall(b"235 2.7.0 Authentication successful\r\n")
+        elif verb == "DATA":
+            conn.sendall(b"354 go ahead\r\n")
+        elif verb == "QUIT":
+            conn.sendall(b"221 2.0.0 Bye\r\n")
+            return
+        else:
+            conn.sendall(b"250 2.0.0 OK\r\n")
+
+
+def main():
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", port))
+    srv.listen(4)
+    open(ready, "w").close()
+    while True:
+        conn, _ = srv.accept()
+        conn.settimeout(30)
+        log("-- connection")
+        try:
+            session(conn)
+        except OSError as e:
+            log("-- error: %s" % e)
+        finally:
+            conn.close()
+
+
+main()
