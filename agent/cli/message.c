@@ -278,7 +278,8 @@ pl_err pl_addr_scan(const char *v, pl_addr_fn fn, void *ctx)
 
 	for (;; v++) {
 		unsigned char c = (unsigned char)*v;
-		size_t at = (size_t)(v - base);
+		size_t at = (size_t)(v - base), *len;
+		char *buf;
 
 		if (c == '\0' || (!quoted && !depth && !in_angle && (c == ',' || c == ';'))) {
 			if (quoted || depth || in_angle)
@@ -325,23 +326,20 @@ pl_err pl_addr_scan(const char *v, pl_addr_fn fn, void *ctx)
 		}
 		if (!quoted && (c == ' ' || c == '\t'))
 			continue;
-		{
-			char *buf = in_angle ? angle : bare;
-			size_t *len = in_angle ? &alen : &blen;
-
-			if (*len == 0)
-				*(in_angle ? &astart : &bstart) = at;
-			if (c == '"')
-				quoted = !quoted;
-			else if (quoted && c == '\\' && v[1])
-				c = (unsigned char)*++v;
-			if ((c < 0x20 && c != '\t') || c == 0x7f)
-				return PL_E_MESSAGE;
-			if (*len >= CONFIG_POSTLET_ADDR_MAX)
-				return PL_E_MESSAGE;
-			buf[(*len)++] = (char)c;
-			*(in_angle ? &aend : &bend) = (size_t)(v - base) + 1;
-		}
+		buf = in_angle ? angle : bare;
+		len = in_angle ? &alen : &blen;
+		if (*len == 0)
+			*(in_angle ? &astart : &bstart) = at;
+		if (c == '"')
+			quoted = !quoted;
+		else if (quoted && c == '\\' && v[1])
+			c = (unsigned char)*++v;
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return PL_E_MESSAGE;
+		if (*len >= CONFIG_POSTLET_ADDR_MAX)
+			return PL_E_MESSAGE;
+		buf[(*len)++] = (char)c;
+		*(in_angle ? &aend : &bend) = (size_t)(v - base) + 1;
 	}
 }
 
