@@ -9,6 +9,7 @@ static const char *const messages[PL_E__COUNT] = {
 	[PL_E_LIMIT] = "size limit exceeded",
 	[PL_E_IO] = "local input/output error",
 	[PL_E_INTERNAL] = "internal error",
+	[PL_E_BUSY] = "in use by another process",
 	[PL_E_RESOLVE] = "cannot resolve host name",
 	[PL_E_CONNECT] = "cannot connect to server",
 	[PL_E_TIMEOUT] = "timed out",

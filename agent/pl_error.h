@@ -19,6 +19,7 @@ typedef enum pl_err {
 	PL_E_LIMIT,          /* an explicit size limit would be exceeded */
 	PL_E_IO,             /* local read/write failure */
 	PL_E_INTERNAL,       /* bug or impossible state */
+	PL_E_BUSY,           /* held by another process (queue lock) */
 
 	/* network (port layer) */
 	PL_E_RESOLVE,        /* host name did not resolve */

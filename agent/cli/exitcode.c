@@ -26,6 +26,7 @@ int pl_exit_code(pl_err e, int reply_code)
 	case PL_E_CLOSED:
 	case PL_E_NETWORK:
 	case PL_E_TEMPFAIL:
+	case PL_E_BUSY:
 		return EX_TEMPFAIL;
 	case PL_E_TLS_REQUIRED:
 		return reply_code / 100 == 4 ? EX_TEMPFAIL : EX_UNAVAILABLE;
