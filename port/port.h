@@ -62,79 +62,12 @@ enum { PL_LOG_ERROR = 0, PL_LOG_WARN, PL_LOG_INFO, PL_LOG_TRACE };
 void pl_port_log(int level, const char *fmt, ...)
 #if defined(__GNUC__)
 	__attribute__((format(printf, 2, 3)))
-/*
- * Durable message store: the queue's storage (agent/queue).
- *
- * A record is one queued message: a payload written once (the queue's own
- * envelope header followed by the message bytes) and a small state block
- * (attempts, next try, last reply) replaced as a whole.  Guarantees every
- * implementation gives, whatever moment power is lost or the process is
- * killed:
- *   - a record is either absent or complete: create/append/commit make it
- *     visible only at commit, and commit is the single atomic step;
- *   - set_state leaves either the old or the new state, never a mix;
- *   - remove either happened or did not.
- * Implementations: port/posix/store_posix.c (spool directory: temp file,
- * fsync, rename, fsync dir; flock per record), port/common/store_ram.c
- * (RAM ring, lost at reset) and port/common/store_block.c (erase blocks
- * over a small flash driver, e.g. NOR or NVS).  Ids are nonzero; the
- * order of next() is the order of commit (oldest first).
- */
-typedef uint32_t pl_store_id;
-
-typedef struct pl_store_state {
-	uint32_t attempts;        /* delivery attempts made */
-	int64_t created;          /* when accepted: seconds (wall or monotonic) */
-	int64_t next_try;         /* not before: same clock as created */
-	uint16_t last_code;       /* last server reply code, 0 = none */
-	uint8_t priority;         /* 0 low .. 255 high: the full policy drops low first */
-	uint8_t flags;            /* PL_STORE_F_* */
-	char last_error[96];      /* last failure, one line, NUL-terminated */
-} pl_store_state;
-
-#define PL_STORE_F_AMBIGUOUS 0x01 /* lost after the final dot once: may be
-				   * delivered twice, never zero times */
-
-typedef enum pl_store_fate {
-	PL_STORE_DELIVERED = 0,   /* remove for good */
-	PL_STORE_EXPIRED,         /* keep where an admin can see it (dead letters) */
-	PL_STORE_DROPPED          /* dropped by the full policy (counted) */
-} pl_store_fate;
-
-typedef struct pl_store_ops {
-	/* Start a record nobody else sees until commit. */
-	pl_err (*create)(void *ctx, pl_store_id *id);
-	pl_err (*append)(void *ctx, pl_store_id id, const void *buf, size_t len);
-	/* Make it durable and visible with st as its first state. */
-	pl_err (*commit)(void *ctx, pl_store_id id, const pl_store_state *st);
-	/* Forget an uncommitted record. */
-	void (*discard)(void *ctx, pl_store_id id);
-	/* The committed record after 'after' (0 = the oldest); *id = 0 at the end. */
-	pl_err (*next)(void *ctx, pl_store_id after, pl_store_id *id);
-	/* Payload bytes from off; returns the count, 0 at its end, or -pl_err. */
-	long (*read)(void *ctx, pl_store_id id, uint64_t off, void *buf, size_t cap);
-	pl_err (*get_state)(void *ctx, pl_store_id id, pl_store_state *st);
-	pl_err (*set_state)(void *ctx, pl_store_id id, const pl_store_state *st);
-	/* Exclusive claim while delivering, across processes where there are
-	 * several (PL_E_BUSY when another holds it); released by unlock or by
-	 * the holder's death. */
-	pl_err (*lock)(void *ctx, pl_store_id id);
-	void (*unlock)(void *ctx, pl_store_id id);
-	pl_err (*remove)(void *ctx, pl_store_id id, pl_store_fate fate);
-	/* Committed records and their payload bytes. */
-	pl_err (*usage)(void *ctx, uint32_t *count, uint64_t *bytes);
-} pl_store_ops;
-
-typedef struct pl_store {
-	const pl_store_ops *ops;
-	void *ctx;
-} pl_store;
-
 #endif
 	;
 
 /* Only messages at or below this level are emitted (default PL_LOG_WARN). */
 void pl_port_set_log_level(int level);
+
 
 /*
  * Durable message store: the queue's storage (agent/queue).
