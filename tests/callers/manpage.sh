@@ -11,7 +11,7 @@
 # Prints one "PASS|FAIL|SKIP callers_manpage_<what>[: why]" line per check;
 # exit 0 when none failed.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 PAGE=docs/postlet.8
 failed=0
 
@@ -40,7 +40,10 @@ letters=$(printf '%s\n' "$body" | sed -n "s/^[[:space:]]*case '\([A-Za-z]\)':.*/
 strings=$(grep -ho 'str[n]*cmp([^,]*, *"--\?[A-Za-z][A-Za-z0-9-]*"' $src |
 	sed 's/.*"\(.*\)"/\1/' | sort -u)
 # plus the long options of `postlet alert` (a table of names)
-strings=$(printf '%s\n' $strings $(grep -o '"--[a-z]*"' agent/cli/main.c | tr -d '"') | sort -u)
+strings=$({
+	printf '%s\n' "$strings"
+	grep -o '"--[a-z]*"' agent/cli/main.c | tr -d '"'
+} | sort -u)
 # where a flag counts as documented: the tag line of an item (the line after
 # .TP) in OPTIONS, or a bold line in a subsection (postlet alert); a mention
 # in some other option's text does not count
@@ -85,7 +88,7 @@ codes=$(grep -ho '\bEX_[A-Z]*\b' agent/cli/*.c | sort -u)
 exits=$(section "EXIT STATUS")
 missing=
 for c in $codes; do
-	v=$(sed -n "s/^#define[[:space:]]*$c[[:space:]]*\([0-9]*\).*/\1/p" /usr/include/sysexits.h)
+	v=$(sed -n "s/^#define[[:space:]]*${c}[[:space:]]*\([0-9]*\).*/\1/p" /usr/include/sysexits.h)
 	if [ -z "$v" ]; then
 		missing="$missing $c(unknown to sysexits.h)"
 	elif [ "$c" = EX_OK ]; then
