@@ -306,10 +306,10 @@ void pl_deliver_session_close(pl_session *s, int *open, int verbose)
 
 pl_err pl_deliver_session(pl_session *s, int *open, const pl_account_conf *conf,
 			  const pl_account *acct, const char *from, const pl_addr_list *rcpts,
-			  const pl_msg *m, pl_message *msg, int verbose)
+			  const pl_msg *m, const pl_message *dsn, int verbose)
 {
 	struct reader_ctx reader;
-	pl_message dflt = { 0 };
+	pl_message dflt = { 0 }, msg = *dsn;
 	struct timespec t0, t1;
 	int fresh = 0, attempt;
 	pl_err e = PL_OK;
@@ -317,17 +317,17 @@ pl_err pl_deliver_session(pl_session *s, int *open, const pl_account_conf *conf,
 	/* what the caller did not ask for comes from dsn_notify / dsn_return */
 	if (dsn_options(conf, &dflt))
 		return PL_E_CONFIG;
-	if (!msg->dsn_notify)
-		msg->dsn_notify = dflt.dsn_notify;
-	if (!msg->dsn_ret)
-		msg->dsn_ret = dflt.dsn_ret;
-	msg->from = from;
-	msg->rcpts = (const char *const *)rcpts->addr;
-	msg->nrcpt = rcpts->n;
-	msg->size_hint = wire_size(m);
-	msg->body_8bit = m->has_8bit;
-	msg->read = read_message;
-	msg->read_ctx = &reader;
+	if (!msg.dsn_notify)
+		msg.dsn_notify = dflt.dsn_notify;
+	if (!msg.dsn_ret)
+		msg.dsn_ret = dflt.dsn_ret;
+	msg.from = from;
+	msg.rcpts = (const char *const *)rcpts->addr;
+	msg.nrcpt = rcpts->n;
+	msg.size_hint = wire_size(m);
+	msg.body_8bit = m->has_8bit;
+	msg.read = read_message;
+	msg.read_ctx = &reader;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (*open && !pl_session_usable(s))
@@ -344,7 +344,7 @@ pl_err pl_deliver_session(pl_session *s, int *open, const pl_account_conf *conf,
 		}
 		reader.m = m;
 		reader.off = 0;
-		e = pl_session_transact(s, msg);
+		e = pl_session_transact(s, &msg);
 		if (e == PL_OK || fresh || !dropped_idle(s, e))
 			break;
 		pl_deliver_session_close(s, open, verbose);

@@ -136,11 +136,10 @@ static const char *mail_params(char *params, struct txn *t)
 	for (tok = strtok_r(params, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
 		char *v = strchr(tok, '=');
 
-		if (v)
-			*v++ = '\0';
-		if (!v || !*v) {
+		if (!v || !v[1])
 			return "555 5.5.4 MAIL parameter not recognized";
-		} else if (strcasecmp(tok, "SIZE") == 0) {
+		*v++ = '\0';
+		if (strcasecmp(tok, "SIZE") == 0) {
 			char *end;
 			unsigned long long n = strtoull(v, &end, 10);
 
@@ -191,11 +190,10 @@ static const char *rcpt_params(char *params, const char *addr, unsigned *notify,
 	for (tok = strtok_r(params, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
 		char *v = strchr(tok, '=');
 
-		if (v)
-			*v++ = '\0';
-		if (!v || !*v) {
+		if (!v || !v[1])
 			return "555 5.5.4 RCPT parameter not recognized";
-		} else if (strcasecmp(tok, "NOTIFY") == 0) {
+		*v++ = '\0';
+		if (strcasecmp(tok, "NOTIFY") == 0) {
 			char *save2 = NULL, *w;
 			size_t k;
 
@@ -286,6 +284,60 @@ static int read_data(FILE *in, pl_msg *m, int *too_big)
 	free(line);
 	free(buf);
 	return -1;
+}
+
+/* MAIL FROM:<addr> params; the reply. */
+static const char *mail_command(pl_cli *c, struct txn *t, const char *arg)
+{
+	char addr[CONFIG_POSTLET_ADDR_MAX + 1], params[CMD_MAX + 1];
+	const char *rest, *why;
+
+	if (t->have_from)
+		return "503 5.5.1 Sender already given";
+	rest = path_arg(arg, "FROM:", addr, sizeof(addr));
+	if (!rest || strlen(rest) >= sizeof(params))
+		return "501 5.1.7 Bad sender address syntax";
+	memcpy(params, rest, strlen(rest) + 1);
+	why = mail_params(params, t);
+	if (!why && pl_compose_sender(&c->conf, addr, t->from, sizeof(t->from)) != 0)
+		why = "553 5.1.7 Sender address rejected";
+	if (why) {
+		txn_reset(t);
+		return why;
+	}
+	t->have_from = 1;
+	return "250 2.1.0 Ok";
+}
+
+/* RCPT TO:<addr> params; the reply. */
+static const char *rcpt_command(struct txn *t, const char *arg)
+{
+	char addr[CONFIG_POSTLET_ADDR_MAX + 1], params[CMD_MAX + 1];
+	const char *rest, *why;
+	unsigned notify;
+	int self;
+
+	if (!t->have_from)
+		return "503 5.5.1 Need MAIL first";
+	rest = path_arg(arg, "TO:", addr, sizeof(addr));
+	if (!rest || !addr[0] || strlen(rest) >= sizeof(params))
+		return "501 5.1.3 Bad recipient address syntax";
+	memcpy(params, rest, strlen(rest) + 1);
+	why = rcpt_params(params, addr, &notify, &self);
+	if (why)
+		return why;
+	/* RFC 5321 4.5.3.1.10: the caller sends this one again in another
+	 * transaction */
+	if (t->notify_set && notify != t->notify)
+		return "452 4.5.3 Other NOTIFY than the earlier recipients; send separately";
+	if (t->rcpts.n >= RCPTS_MAX)
+		return "452 4.5.3 Too many recipients";
+	if (pl_addr_parse_list(addr, &t->rcpts) != PL_OK)
+		return "501 5.1.3 Bad recipient address syntax";
+	t->orcpt_self = t->notify_set ? t->orcpt_self && self : self;
+	t->notify = notify;
+	t->notify_set = 1;
+	return "250 2.1.5 Ok";
 }
 
 /* Server text into a reply line: printable ASCII only. */
@@ -386,8 +438,7 @@ int pl_cli_serve_smtp(pl_cli *c, FILE *in, FILE *out)
 {
 	static pl_session upstream; /* buffers off the stack, as in pl_deliver */
 	static struct txn t;
-	char *line = NULL, addr[CONFIG_POSTLET_ADDR_MAX + 1];
-	char buf[CMD_MAX + 64], params[CMD_MAX + 1];
+	char *line = NULL, buf[CMD_MAX + 64];
 	size_t lcap = 0;
 	ssize_t n;
 	int open = 0;
@@ -399,8 +450,6 @@ int pl_cli_serve_smtp(pl_cli *c, FILE *in, FILE *out)
 		 c->conf.host);
 	reply(out, buf);
 	while ((n = getline(&line, &lcap, in)) > 0) {
-		const char *rest, *why;
-
 		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = '\0';
 		if ((size_t)n > CMD_MAX || strlen(line) != (size_t)n) {
@@ -423,46 +472,9 @@ int pl_cli_serve_smtp(pl_cli *c, FILE *in, FILE *out)
 			snprintf(buf, sizeof(buf), "250 %s", c->ehlo);
 			reply(out, buf);
 		} else if (strncasecmp(line, "MAIL ", 5) == 0) {
-			if (t.have_from) {
-				reply(out, "503 5.5.1 Sender already given");
-			} else if (!(rest = path_arg(line + 5, "FROM:", addr, sizeof(addr)))) {
-				reply(out, "501 5.1.7 Bad sender address syntax");
-			} else if (memcpy(params, rest, strlen(rest) + 1),
-				   (why = mail_params(params, &t)) != NULL) {
-				txn_reset(&t);
-				reply(out, why);
-			} else if (pl_compose_sender(&c->conf, addr, t.from, sizeof(t.from)) != 0) {
-				txn_reset(&t);
-				reply(out, "553 5.1.7 Sender address rejected");
-			} else {
-				t.have_from = 1;
-				reply(out, "250 2.1.0 Ok");
-			}
+			reply(out, mail_command(c, &t, line + 5));
 		} else if (strncasecmp(line, "RCPT ", 5) == 0) {
-			unsigned notify;
-			int self;
-
-			if (!t.have_from) {
-				reply(out, "503 5.5.1 Need MAIL first");
-			} else if (!(rest = path_arg(line + 5, "TO:", addr, sizeof(addr))) || !addr[0]) {
-				reply(out, "501 5.1.3 Bad recipient address syntax");
-			} else if (memcpy(params, rest, strlen(rest) + 1),
-				   (why = rcpt_params(params, addr, &notify, &self)) != NULL) {
-				reply(out, why);
-			} else if (t.notify_set && notify != t.notify) {
-				/* RFC 5321 4.5.3.1.10: the caller sends this one again in
-				 * another transaction */
-				reply(out, "452 4.5.3 Other NOTIFY than the earlier recipients; send separately");
-			} else if (t.rcpts.n >= RCPTS_MAX) {
-				reply(out, "452 4.5.3 Too many recipients");
-			} else if (pl_addr_parse_list(addr, &t.rcpts) != PL_OK) {
-				reply(out, "501 5.1.3 Bad recipient address syntax");
-			} else {
-				t.orcpt_self = t.notify_set ? t.orcpt_self && self : self;
-				t.notify = notify;
-				t.notify_set = 1;
-				reply(out, "250 2.1.5 Ok");
-			}
+			reply(out, rcpt_command(&t, line + 5));
 		} else if (strcasecmp(line, "DATA") == 0) {
 			pl_msg m;
 			int too_big;
