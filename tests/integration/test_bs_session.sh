@@ -19,6 +19,8 @@ cfg=$(testbed_config "$TESTBED_SUBMISSION_PORT" on on | write_config postletrc)
 cat >"$T_TMP/bs.py" <<'PY'
 # bs.py POSTLET CFG MODE ARGS...: speak SMTP to "postlet -bs" with smtplib;
 # print each reply as "CODE TEXT" lines.
+import os
+import shlex
 import smtplib
 import socket
 import subprocess
@@ -28,8 +30,9 @@ postlet, cfg, mode = sys.argv[1:4]
 args = sys.argv[4:]
 ours, theirs = socket.socketpair()
 err = open(sys.argv[0] + ".err", "w")
-proc = subprocess.Popen([postlet, "-C", cfg, "-v", "-bs"], stdin=theirs, stdout=theirs,
-                        stderr=err)
+# POSTLET_WRAPPER (valgrind ...) as in run_postlet
+cmd = shlex.split(os.environ.get("POSTLET_WRAPPER", "")) + [postlet, "-C", cfg, "-v", "-bs"]
+proc = subprocess.Popen(cmd, stdin=theirs, stdout=theirs, stderr=err)
 theirs.close()
 s = smtplib.SMTP()
 s.sock = ours
@@ -71,7 +74,7 @@ elif mode == "params":
     show("RSET", s.rset())
 show("QUIT", s.docmd("QUIT"))
 ours.close()
-sys.exit(proc.wait(30))
+sys.exit(proc.wait(60))
 PY
 
 # --- three messages, one upstream connection ------------------------------
