@@ -388,16 +388,16 @@ static void test_unsupported_auth(void **state)
 	char path[64];
 
 	(void)state;
-	assert_int_equal(load_str("account x\nauth cram-md5\n", 0600, NULL, &a,
+	assert_int_equal(load_str("account x\nauth digest-md5\n", 0600, NULL, &a,
 				  err, sizeof(err), path), PL_E_CONFIG);
-	assert_contains(err, ":2: authentication method 'cram-md5' is not "
+	assert_contains(err, ":2: authentication method 'digest-md5' is not "
 			     "supported yet");
 
 	pl_conf_clear(&a);
-	assert_int_equal(pl_conf_set(&a, "auth", "xoauth2", err, sizeof(err)),
+	assert_int_equal(pl_conf_set(&a, "auth", "scram-sha-256-plus", err, sizeof(err)),
 			 PL_E_CONFIG);
 	assert_string_equal(err,
-		"authentication method 'xoauth2' is not supported yet");
+		"authentication method 'scram-sha-256-plus' is not supported yet");
 	assert_int_equal(pl_conf_set(&a, "auth", "bogus", err, sizeof(err)),
 			 PL_E_CONFIG);
 	assert_contains(err, "invalid value 'bogus' for 'auth'");
@@ -668,6 +668,26 @@ static void test_set_each_kind(void **state)
 	assert_int_equal(pl_conf_set(&a, "auth", "LOGIN", err, sizeof(err)),
 			 PL_OK);
 	assert_int_equal(a.auth, PL_CONF_AUTH_LOGIN);
+	{
+		static const struct {
+			const char *v;
+			enum pl_conf_auth a;
+		} mechs[] = {
+			{ "cram-md5", PL_CONF_AUTH_CRAM_MD5 },
+			{ "SCRAM-SHA-1", PL_CONF_AUTH_SCRAM_SHA1 },
+			{ "scram-sha-256", PL_CONF_AUTH_SCRAM_SHA256 },
+			{ "xoauth2", PL_CONF_AUTH_XOAUTH2 },
+			{ "oauthbearer", PL_CONF_AUTH_OAUTHBEARER },
+			{ "external", PL_CONF_AUTH_EXTERNAL },
+		};
+		for (size_t i = 0; i < sizeof(mechs) / sizeof(mechs[0]); i++) {
+			assert_int_equal(pl_conf_set(&a, "auth", mechs[i].v, err, sizeof(err)),
+					 PL_OK);
+			assert_int_equal(a.auth, mechs[i].a);
+		}
+	}
+	assert_int_equal(pl_conf_set(&a, "oauth_token", "ya29.token", err, sizeof(err)), PL_OK);
+	assert_string_equal(a.oauth_token, "ya29.token");
 	assert_int_equal(pl_conf_set(&a, "auth", "off", err, sizeof(err)),
 			 PL_OK);
 	assert_int_equal(a.auth, PL_CONF_AUTH_OFF);
