@@ -110,7 +110,9 @@ static void b64w_flush(struct b64w *w)
 	word32 n = (word32)need;
 	char tmp[B64W_BLOCK / 3 * 4 + 1];
 
-	if (w->nb == 0 || w->over)
+	if (w->over)
+		w->nb = 0;
+	if (w->nb == 0)
 		return;
 	if (w->len + need + 1 > w->cap || Base64_Encode_NoNl(w->blk, (word32)w->nb, (byte *)tmp, &n) != 0 ||
 	    n != need) {

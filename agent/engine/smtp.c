@@ -556,8 +556,11 @@ static void start_envelope(pl_smtp *s)
  * the connection is not reused. */
 static void auth_fail(pl_smtp *s, pl_err err, const char *why, int cancel)
 {
+	/* a bad challenge is a protocol error, but the dialogue is in step */
+	int in_step = s->in_step && s->reply.code != 421;
+
 	fail(s, err, PL_STAGE_AUTH, why);
-	if (!cancel || !s->in_step)
+	if (!cancel || !in_step)
 		return;
 	rollback(s, s->tx_off);
 	(void)put(s, s->oneshot ? "*\r\nQUIT\r\n" : "*\r\n");
