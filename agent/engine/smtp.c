@@ -727,6 +727,7 @@ static void auth_challenge(pl_smtp *s)
 			return;
 		}
 		(void)put(s, "\r\n");
+		s->flags |= SECRET_FLAG; /* every SASL answer is masked in traces */
 		s->auth_step++;
 		expect_push(s, EXP_AUTH);
 		return;
@@ -737,6 +738,7 @@ static void auth_challenge(pl_smtp *s)
 		if (pl_sasl_oauth_status(ch, s->oauth_status, sizeof(s->oauth_status)) != PL_OK)
 			copy_printable(s->oauth_status, sizeof(s->oauth_status), "(not given)");
 		(void)put(s, mech == PL_AUTH_OAUTHBEARER ? "AQ==\r\n" : "\r\n");
+		s->flags |= SECRET_FLAG;
 		s->auth_step++;
 		expect_push(s, EXP_AUTH);
 		return;

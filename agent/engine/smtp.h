@@ -195,7 +195,7 @@ typedef struct pl_smtp {
 	uint8_t auth_step;
 	unsigned caps;
 	unsigned server_auth;          /* PL_AUTH_* the server offered */
-	char auth_offered[64];         /* the server's AUTH list, for errors */
+	char auth_offered[112];        /* the server's AUTH list, for errors */
 	char oauth_status[32];         /* status of an OAuth error challenge */
 	pl_scram scram;
 	uint64_t size_max;             /* SIZE limit from EHLO, 0 = none */
