@@ -174,8 +174,48 @@ MESSAGE = {
     "eight_bit": b"\x00Subject: caf\xc3\xa9\nTo: a@x\n\n\xff\xfe\n",
 }
 
+# ---- scram: [flags] server-first "\n" server-final (harness base64s them) --
+SHA1, RAW = 1, 2
+CN = "fyko+d2lbbFgONRv9qkxdawL"  # the harness's client nonce (RFC 5802)
+
+
+def scram(flags, first, final=""):
+    return bytes([flags]) + (first + "\n" + final).encode("latin-1")
+
+
+SCRAM = {
+    # RFC 5802 section 5, with the server's correct signature
+    "rfc5802_sha1": scram(SHA1, "r=" + CN + "3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096",
+                          "v=rmF9pqV8S7suAoZWja4dJRkFsKQ="),
+    "wrong_signature": scram(0, "r=" + CN + "3rfc,s=QSXCR+Q6sek8bf92,i=64",
+                             "v=rmF9pqV8S7suAoZWja4dJRkFsKQ="),
+    "server_error": scram(0, "r=" + CN + "x,s=c2FsdA==,i=1", "e=invalid-proof"),
+    "extension_after_i": scram(0, "r=" + CN + "x,s=c2FsdA==,i=2,x=y", "v=AAAA,z"),
+    "mandatory_extension": scram(0, "m=must,r=" + CN + "x,s=c2FsdA==,i=2"),
+    "foreign_nonce": scram(0, "r=Xyko+d2lbbFgONRv9qkxdawLx,s=c2FsdA==,i=2"),
+    "only_our_nonce": scram(0, "r=" + CN + ",s=c2FsdA==,i=2"),
+    "bad_salt": scram(0, "r=" + CN + "x,s=c2F!dA==,i=2"),
+    "iterations_over_limit": scram(0, "r=" + CN + "x,s=c2FsdA==,i=100001"),
+    "iterations_zero": scram(0, "r=" + CN + "x,s=c2FsdA==,i=0"),
+    "raw_text": scram(RAW, "cj1meWtvK2QybGJiRmdPTlJ2OXFreGRhd0x4LHM9YzJGc2RBPT0saT0y"),
+    "empty": scram(0, ""),
+}
+
+# ---- oauth: [status buffer size] then the JSON of the error challenge ----
+OAUTH = {
+    "invalid_token": b"\x20" + b'{"status":"invalid_token","schemes":"bearer","scope":"mail"}',
+    "dovecot_401": b"\x20" + b'{"status":"401","schemes":"bearer","scope":"mail"}',
+    "spaces": b"\x20" + b'{ "schemes" : "bearer" , "status" :\n "401" }',
+    "truncated": b"\x04" + b'{"status":"invalid_token"}',
+    "number_status": b"\x20" + b'{"status":401}',
+    "no_status": b"\x20" + b'{"error":"x"}',
+    "unterminated": b"\x40" + b'{"status":"abc',
+    "zero_buffer": b"\x00" + b'{"status":"x"}',
+    "control_bytes": b"\x20" + b'{"status":"a\x01\xffb"}',
+}
+
 TARGETS = {"engine": ENGINE, "reply": REPLY, "ehlo": EHLO, "sasl": SASL, "body": BODY,
-           "conf": CONF, "message": MESSAGE}
+           "conf": CONF, "message": MESSAGE, "scram": SCRAM, "oauth": OAUTH}
 
 
 def write(target, name, data):
