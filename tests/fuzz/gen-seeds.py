@@ -28,8 +28,8 @@ DATA = "354 End data with <CR><LF>.<CR><LF>\r\n"
 QUEUED = "250 2.0.0 Ok: queued as 4F2A1\r\n"
 
 
-def engine(cfg, nrcpt, *chunks):
-    b = bytes([cfg, nrcpt - 1])
+def engine(cfg, nrcpt, *chunks, mech=0):
+    b = bytes([cfg, (nrcpt - 1) | (mech << 2)])
     for c in chunks:
         c = c.encode("latin-1") if isinstance(c, str) else c
         assert len(c) < 256, c
@@ -75,6 +75,16 @@ ENGINE = {
     "reply_before_command_sent": engine(STARTTLS, 1, GREET, "250-mx\r\n250 STARTTLS\r\n", GO, "250 mx\r\n",
                                         OK + OK),
     "eof_mid_reply": engine(STARTTLS, 1, GREET, "250-mx\r\n"),
+    # SCRAM-SHA-256 (byte 1 bits 2-4 = 3) with the harness's nonce; a wrong
+    # server signature, then the OAUTHBEARER error challenge (5)
+    "scram_wrong_signature": engine(STARTTLS, 1, GREET, EHLO_PRE, GO,
+                                    "250-mx\r\n250 AUTH SCRAM-SHA-256 PLAIN\r\n",
+                                    "334 cj1mdXp6Q2xpZW50Tm9uY2UtMDEyM3gscz1jMkZzZEE9PSxpPTI=\r\n",
+                                    "334 dj1BQUFB\r\n", "235 ok\r\n", mech=3),
+    "oauthbearer_error": engine(STARTTLS, 1, GREET, EHLO_PRE, GO,
+                                "250-mx\r\n250 AUTH OAUTHBEARER\r\n",
+                                "334 eyJzdGF0dXMiOiJpbnZhbGlkX3Rva2VuIn0=\r\n",
+                                "535 5.7.8 no\r\n", mech=5),
     "bare_lf_replies": engine(OFF, 1, "220 mx\n", "250 mx\n", "250 ok\n", "250 ok\n", "354 go\n", "250 ok\n"),
 }
 
