@@ -238,7 +238,7 @@ pl_err pl_sasl_cram_md5(const char *user, const char *password, const char *chal
 			char *out, size_t outcap, size_t *outlen)
 {
 	static const char hex[] = "0123456789abcdef";
-	uint8_t ch[CHALLENGE_MAX], mac[WC_MD5_DIGEST_SIZE];
+	uint8_t ch[CHALLENGE_MAX], mac[WC_MD5_DIGEST_SIZE] = { 0 };
 	char digest[2 * WC_MD5_DIGEST_SIZE];
 	size_t chlen, i;
 	struct b64w w;
@@ -527,8 +527,10 @@ pl_err pl_scram_final(pl_scram *st, const char *user, const char *password,
 		      const char **why)
 {
 	uint8_t sfirst[CHALLENGE_MAX + 1];
-	uint8_t salted[PL_SCRAM_HASH_MAX], ckey[PL_SCRAM_HASH_MAX], skey[PL_SCRAM_HASH_MAX];
-	uint8_t stored[PL_SCRAM_HASH_MAX], sig[PL_SCRAM_HASH_MAX];
+	/* zeroed: the analyser cannot see wolfCrypt fill them */
+	uint8_t salted[PL_SCRAM_HASH_MAX] = { 0 }, ckey[PL_SCRAM_HASH_MAX] = { 0 };
+	uint8_t skey[PL_SCRAM_HASH_MAX] = { 0 }, stored[PL_SCRAM_HASH_MAX] = { 0 };
+	uint8_t sig[PL_SCRAM_HASH_MAX] = { 0 };
 	size_t sflen, hl = scram_len(st), i;
 	int type = scram_type(st), bad;
 	struct server_first sf;

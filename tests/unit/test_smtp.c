@@ -905,8 +905,8 @@ static void test_sasl_scram_malformed(void **state)
 {
 	static const char *const bad[] = {
 		/* r=XOprNGfwEbeRWgbNEkqO%hvY...,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096 */
-		"334 cj1YT3ByTkdmd0ViZVJXZ2JORWtxTyVodllEcFdVYTJSYVRDQWZ1eEZJbGopaE5sRiRrMCxzPVcy"
-		"MlphSjBTTlk3c29Fc1VFamI2Z1E9PSxpPTQwOTY=\r\n",
+		("334 cj1YT3ByTkdmd0ViZVJXZ2JORWtxTyVodllEcFdVYTJSYVRDQWZ1eEZJbGopaE5sRiRrMCxzPVcy"
+		 "MlphSjBTTlk3c29Fc1VFamI2Z1E9PSxpPTQwOTY=\r\n"),
 		"334 cj1yT3ByTkdmd0ViZVJXZ2JORWtxT3gsaT00MDk2\r\n", /* r=...x,i=4096 */
 		"334 !!not base64!!\r\n",
 		"334 \r\n",
