@@ -180,8 +180,14 @@ pl_err pl_session_open(pl_session *s, const pl_account *a)
 		if (e == PL_OK)
 			e = pl_sasl_b64(rnd, sizeof(rnd), s->scram_nonce, sizeof(s->scram_nonce), &n);
 		pl_wipe(rnd, sizeof(rnd));
-		if (e)
+		if (e) {
+			memset(&s->smtp, 0, sizeof(s->smtp));
+			s->smtp.error.err = e;
+			s->smtp.error.stage = PL_STAGE_CONNECT;
+			memcpy(s->smtp.error.text, "no random bytes for the SCRAM nonce",
+			       sizeof("no random bytes for the SCRAM nonce"));
 			return e;
+		}
 		p->scram_nonce = s->scram_nonce;
 	}
 
