@@ -42,6 +42,14 @@
  *     pl_smtp_tls_ready() fail the session (PL_E_PROTOCOL);
  *   - capabilities learnt before TLS are discarded after it;
  *   - AUTH is never sent without TLS unless auth_cleartext_ok is set;
+ *   - SASL: the mechanism is chosen from the capabilities announced after
+ *     TLS; SCRAM succeeds only once the server's signature has been
+ *     verified (a wrong or missing one fails with PL_E_AUTH_FAILED), and an
+ *     iteration count above CONFIG_POSTLET_SCRAM_ITER_MAX is refused
+ *     (PL_E_LIMIT) before any proof is computed; a malformed challenge
+ *     cancels the exchange with "*"; every AUTH argument and SASL answer
+ *     is flagged secret (pl_smtp_tx_secret) and the SCRAM state is wiped
+ *     when the exchange ends;
  *   - the transmit buffer is wiped once its bytes are sent (credentials).
  *
  * All pointers in pl_smtp_params are borrowed and must stay valid until the
