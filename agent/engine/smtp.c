@@ -684,14 +684,16 @@ static void start_auth(pl_smtp *s)
 			(void)too_long(s, PL_STAGE_AUTH);
 			return;
 		}
-		if (mech == PL_AUTH_PLAIN)
+		/* PL_ENABLE_*: what Kconfig left out is not even compiled in */
+		e = PL_E_INTERNAL;
+		if (PL_ENABLE_AUTH_PLAIN && mech == PL_AUTH_PLAIN)
 			e = pl_sasl_plain(user, pw, tx_end(s), tx_room(s), &n);
-		else if (mech == PL_AUTH_XOAUTH2)
+		else if (PL_ENABLE_AUTH_XOAUTH2 && mech == PL_AUTH_XOAUTH2)
 			e = pl_sasl_xoauth2(user, pw, tx_end(s), tx_room(s), &n);
-		else if (mech == PL_AUTH_OAUTHBEARER)
+		else if (PL_ENABLE_AUTH_OAUTHBEARER && mech == PL_AUTH_OAUTHBEARER)
 			e = pl_sasl_oauthbearer(user, s->p->sasl_host, s->p->sasl_port, pw, tx_end(s),
 						tx_room(s), &n);
-		else
+		else if (PL_ENABLE_SCRAM && (mech & PL_AUTH_SCRAM))
 			e = pl_scram_first(&s->scram,
 					   mech == PL_AUTH_SCRAM_SHA1 ? PL_SCRAM_SHA1 : PL_SCRAM_SHA256,
 					   user, s->p->scram_nonce, tx_end(s), tx_room(s), &n);
@@ -709,17 +711,18 @@ static void auth_challenge(pl_smtp *s)
 	size_t n = 0, mark = s->tx_len;
 	pl_err e;
 
-	if (mech == PL_AUTH_LOGIN && s->auth_step < AUTH_STEP_PASS) {
+	if (PL_ENABLE_AUTH_LOGIN && mech == PL_AUTH_LOGIN && s->auth_step < AUTH_STEP_PASS) {
 		/* AUTH LOGIN: the two challenges get user, then password */
 		part = s->auth_step == AUTH_STEP_SENT ? user_of(s) : s->p->password;
 		e = strlen(part) > CONFIG_POSTLET_AUTH_SECRET_MAX ? PL_E_LIMIT
 			: pl_sasl_b64(part, strlen(part), tx_end(s), tx_room(s), &n);
-	} else if (mech == PL_AUTH_CRAM_MD5 && s->auth_step == AUTH_STEP_SENT) {
+	} else if (PL_ENABLE_AUTH_CRAM_MD5 && mech == PL_AUTH_CRAM_MD5 &&
+		   s->auth_step == AUTH_STEP_SENT) {
 		e = pl_sasl_cram_md5(user_of(s), s->p->password, ch, tx_end(s), tx_room(s), &n);
-	} else if ((mech & PL_AUTH_SCRAM) && s->auth_step == AUTH_STEP_SENT) {
+	} else if (PL_ENABLE_SCRAM && (mech & PL_AUTH_SCRAM) && s->auth_step == AUTH_STEP_SENT) {
 		e = pl_scram_final(&s->scram, user_of(s), s->p->password, ch, tx_end(s), tx_room(s),
 				   &n, &why);
-	} else if ((mech & PL_AUTH_SCRAM) && s->auth_step == AUTH_STEP_USER) {
+	} else if (PL_ENABLE_SCRAM && (mech & PL_AUTH_SCRAM) && s->auth_step == AUTH_STEP_USER) {
 		/* server-final: only a server that knows the password gets an answer */
 		e = pl_scram_verify(&s->scram, ch, &why);
 		if (e) {
@@ -731,7 +734,8 @@ static void auth_challenge(pl_smtp *s)
 		s->auth_step++;
 		expect_push(s, EXP_AUTH);
 		return;
-	} else if ((mech & PL_AUTH_TOKEN) && s->auth_step == AUTH_STEP_SENT) {
+	} else if ((PL_ENABLE_AUTH_XOAUTH2 || PL_ENABLE_AUTH_OAUTHBEARER) && (mech & PL_AUTH_TOKEN) &&
+		   s->auth_step == AUTH_STEP_SENT) {
 		/* RFC 7628 3.2.3: the token was refused; acknowledge the error
 		 * (OAUTHBEARER: a single 0x01; XOAUTH2: an empty line) and
 		 * read the final reply.  The status names the reason. */
