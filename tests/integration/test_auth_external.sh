@@ -1,46 +1,32 @@
 #!/usr/bin/env bash
-# AUTH EXTERNAL with a client certificate.  Postfix cannot offer EXTERNAL
-# through Dovecot (it does not hand over the certificate), so the server is
-# fakesmtp.py's "external" mode: STARTTLS with the test bed's certificate,
-# a client certificate required and verified against the test CA, EXTERNAL
-# with the empty authorization identity, the message read to its dot.
-# Then: "auth external" without a certificate is a configuration error
-# (78), and against Postfix's SASL port (no EXTERNAL) exit 69 naming what
-# it offers.
+# AUTH EXTERNAL with a client certificate, for real: Postfix cannot offer
+# EXTERNAL through Dovecot (it does not hand over the certificate), so the
+# server is Dovecot's own submission service (TESTBED_EXTERNAL_PORT).  It
+# verifies the certificate against the test CA, logs the login as the
+# certificate's CN with method=EXTERNAL, and relays to Postfix, which
+# delivers the message (compared byte for byte).  The fakesmtp.py variant
+# and the error cases are in test_auth_external_fake.sh.
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
-# shellcheck source=tls_lib.sh
-. "$(dirname "$0")/tls_lib.sh"
 # shellcheck source=auth_lib.sh
 . "$(dirname "$0")/auth_lib.sh"
 require_postlet
 
-start_fakesmtp external 7
 certs=("tls_cert_file $TESTBED_TLS_DIR/client-cert.pem" "tls_key_file $TESTBED_TLS_DIR/client-key.pem")
-cfg=$(SASL_PORT=$FAKE_PORT sasl_config external "${certs[@]}" | write_config rc-external)
-printf 'Sent with AUTH EXTERNAL.\n' | make_message "$T_TMP/msg" "<x@postlet.test>" "external $T_ID"
-run_postlet "$T_TMP/msg" -C "$cfg" -v x@postlet.test
+
+if [ ! -x /usr/lib/dovecot/submission ]; then
+	skip "dovecot-submissiond is not installed (tests/testbed/testbed.sh installs it as root)"
+fi
+dc_offset=$(stat -c %s "$TESTBED_DOVECOT_LOG")
+lp=$(unique_localpart)
+cfg=$(SASL_PORT=$TESTBED_EXTERNAL_PORT sasl_config external "${certs[@]}" | write_config rc-dovecot)
+printf 'Sent with AUTH EXTERNAL through Dovecot.\n' |
+	make_message "$T_TMP/msg1" "<$lp@postlet.test>" "external dovecot $T_ID"
+run_postlet "$T_TMP/msg1" -C "$cfg" -v "$lp@postlet.test"
 expect_rc 0
-for _ in $(seq 20); do
-	grep -q -- '-- message received' "$FAKE_LOG" && break
-	sleep 0.1
-done
-say "fake server transcript: $(tr '\n' '|' <"$FAKE_LOG")"
-grep -q -- '^-- client certificate verified: CN=alerts client$' "$FAKE_LOG" ||
-	fail "the server did not verify the client certificate"
-grep -q '^C: AUTH EXTERNAL =$' "$FAKE_LOG" || fail "the client did not send AUTH EXTERNAL ="
-grep -q "^-- Subject: external $T_ID\$" "$FAKE_LOG" || fail "the message did not arrive"
-grep -q -- '^-- message received$' "$FAKE_LOG" || fail "the message was not completed"
-
-# no certificate: refused before connecting
-cfg=$(SASL_PORT=$FAKE_PORT sasl_config external | write_config rc-nocert)
-run_postlet "$T_TMP/msg" -C "$cfg" x@postlet.test
-expect_rc 78
-expect_stderr 'needs a client certificate' "the missing certificate"
-
-# Postfix's SASL port does not announce EXTERNAL
-cfg=$(sasl_config external "${certs[@]}" | write_config rc-postfix)
-run_postlet "$T_TMP/msg" -C "$cfg" x@postlet.test
-expect_rc 69
-expect_stderr 'server offers AUTH PLAIN LOGIN CRAM-MD5 SCRAM-SHA-256 SCRAM-SHA-1 XOAUTH2 OAUTHBEARER; configured: EXTERNAL' \
-	"the mechanisms on offer"
+f=$(wait_for_mail postlet.test "$lp")
+assert_same_message "$T_TMP/msg1" "$f"
+tail -c +"$((dc_offset + 1))" "$TESTBED_DOVECOT_LOG" |
+	grep -q 'submission-login: Info: Login: user=<alerts client>, method=EXTERNAL' ||
+	fail "Dovecot did not log an EXTERNAL login as the certificate's CN"
+printf '%s\n' "$PL_ERR" | grep -q -- '--> AUTH EXTERNAL =' || fail "the trace shows no AUTH EXTERNAL"

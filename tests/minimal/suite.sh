@@ -10,7 +10,7 @@
 # Prints one PASS/FAIL/SKIP line per test.  MIN_O (default build-minimal)
 # is the build directory; O (default build) holds the full build.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 O=${O:-build}
 MIN_O=${MIN_O:-build-minimal}
 failed=0

@@ -24,6 +24,12 @@
 #                                    Dovecot has: PLAIN LOGIN CRAM-MD5 SCRAM-SHA-256
 #                                    SCRAM-SHA-1 XOAUTH2 OAUTHBEARER (the other
 #                                    ports announce only PLAIN and LOGIN)
+#   TESTBED_EXTERNAL_PORT    (base+594) Dovecot's own submission service (when
+#                                    dovecot-submissiond is installed): STARTTLS,
+#                                    a client certificate verified against the test
+#                                    CA, AUTH EXTERNAL (user = the certificate's CN),
+#                                    relaying to TESTBED_NOTLS_PORT; Postfix cannot
+#                                    offer EXTERNAL through Dovecot
 #   TESTBED_OAUTH_PORT       (base+630) OAuth 2.0 token introspection endpoint
 #                                    (tests/testbed/oauth_introspect.py, HTTP on
 #                                    loopback) behind Dovecot's oauth2 passdb:
@@ -58,6 +64,7 @@ TESTBED_SMALL_PORT=${TESTBED_SMALL_PORT:-$((TESTBED_PORT_BASE + 591))}
 TESTBED_7BIT_PORT=${TESTBED_7BIT_PORT:-$((TESTBED_PORT_BASE + 592))}
 TESTBED_SASL_PORT=${TESTBED_SASL_PORT:-$((TESTBED_PORT_BASE + 593))}
 TESTBED_OAUTH_PORT=${TESTBED_OAUTH_PORT:-$((TESTBED_PORT_BASE + 630))}
+TESTBED_EXTERNAL_PORT=${TESTBED_EXTERNAL_PORT:-$((TESTBED_PORT_BASE + 594))}
 TESTBED_AUTH_PORT=${TESTBED_AUTH_PORT:-$((TESTBED_PORT_BASE + 26))}
 TESTBED_EXPIRED_PORT=$((TESTBED_PORT_BASE + 600))
 TESTBED_NOTYET_PORT=$((TESTBED_PORT_BASE + 601))
@@ -133,6 +140,21 @@ install_packages() {
 	fi
 	if [ "$made_policy" -eq 1 ]; then rm -f "$policy"; fi
 	[ "$rc" -eq 0 ] || die "apt-get install ${missing[*]} failed"
+}
+
+# Dovecot's submission service (AUTH EXTERNAL port): optional, tried once.
+have_submissiond() { [ -x /usr/lib/dovecot/submission ] && [ -x /usr/lib/dovecot/submission-login ]; }
+install_submissiond() {
+	have_submissiond && return 0
+	[ "$(id -u)" -eq 0 ] || return 0
+	local policy=/usr/sbin/policy-rc.d made_policy=0
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && made_policy=1
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		dovecot-submissiond >/dev/null 2>&1 ||
+		say "dovecot-submissiond not installed: no AUTH EXTERNAL port"
+	if [ "$made_policy" -eq 1 ]; then rm -f "$policy"; fi
 }
 
 # ------------------------------------------------------------------- TLS --
@@ -487,6 +509,43 @@ maildir   unix  -       n       n       -       -       pipe
 EOF
 }
 
+# Dovecot's submission service for AUTH EXTERNAL (see TESTBED_EXTERNAL_PORT).
+submission_conf() {
+	cat <<EOF
+protocols = submission
+ssl = yes
+ssl_cert = <$TLS_DIR/server-cert.pem
+ssl_key = <$TLS_DIR/server-key.pem
+ssl_ca = <$TLS_DIR/ca.pem
+ssl_verify_client_cert = yes
+# the test CA publishes no CRL
+ssl_require_crl = no
+auth_ssl_username_from_cert = yes
+# the certificate's CN ("alerts client") is the user name
+auth_username_chars =
+hostname = mail.postlet.test
+# the submission process wants a mail store, even though it keeps nothing
+mail_location = maildir:$DC_DIR/submission-maildir
+submission_relay_host = 127.0.0.1
+submission_relay_port = $TESTBED_NOTLS_PORT
+submission_relay_ssl = no
+submission_relay_user = $TESTBED_USER
+submission_relay_password = $TESTBED_PASS
+service submission-login {
+  inet_listener submission {
+    address = 127.0.0.1
+    port = $TESTBED_EXTERNAL_PORT
+  }
+}
+# EXTERNAL: the verified certificate is the credential
+passdb {
+  driver = static
+  mechanisms = external
+  args = nopassword=y
+}
+EOF
+}
+
 write_dovecot_conf() {
 	mkdir -p "$DC_DIR" "$DC_RUN" "$DC_DIR/state"
 	chmod 755 "$DC_DIR"
@@ -496,6 +555,10 @@ write_dovecot_conf() {
 		umask 077
 		printf '%s:{PLAIN}%s\n' "$TESTBED_USER" "$TESTBED_PASS" >"$DC_DIR/passwd"
 	)
+	if have_submissiond; then
+		mkdir -p "$DC_DIR/submission-maildir"
+		chown "$MAIL_UID:$MAIL_GID" "$DC_DIR/submission-maildir"
+	fi
 	chown root:dovecot "$DC_DIR/passwd" 2>/dev/null || true
 	chmod 640 "$DC_DIR/passwd"
 	cat >"$DC_DIR/oauth2.conf.ext" <<EOF
@@ -517,7 +580,7 @@ protocols = none
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login cram-md5 scram-sha-256 scram-sha-1 xoauth2 oauthbearer
+auth_mechanisms = plain login cram-md5 scram-sha-256 scram-sha-1 xoauth2 oauthbearer$(have_submissiond && echo " external")
 auth_verbose = yes
 auth_failure_delay = 0
 # The password is stored in clear ({PLAIN}) so that every mechanism,
@@ -537,6 +600,7 @@ userdb {
   driver = static
   args = uid=$MAIL_UID gid=$MAIL_GID home=/nonexistent
 }
+$(if have_submissiond; then submission_conf; fi)
 service auth {
   inet_listener postfix {
     address = 127.0.0.1
@@ -566,7 +630,9 @@ port_open() { # port [host]
 }
 
 all_ports() {
-	echo "$TESTBED_AUTH_PORT $TESTBED_SUBMISSION_PORT $TESTBED_SUBMISSIONS_PORT $TESTBED_NOTLS_PORT $TESTBED_WRONGNAME_PORT" \
+	local ext=""
+	if have_submissiond; then ext="$TESTBED_EXTERNAL_PORT "; fi
+	echo "$ext$TESTBED_AUTH_PORT $TESTBED_SUBMISSION_PORT $TESTBED_SUBMISSIONS_PORT $TESTBED_NOTLS_PORT $TESTBED_WRONGNAME_PORT" \
 		"$TESTBED_NOCHUNKING_PORT $TESTBED_SMALL_PORT $TESTBED_7BIT_PORT $TESTBED_SASL_PORT $TESTBED_OAUTH_PORT" \
 		"$TESTBED_EXPIRED_PORT $TESTBED_NOTYET_PORT $TESTBED_UNKNOWNCA_PORT $TESTBED_SELFSIGNED_PORT" \
 		"$TESTBED_OLDTLS_PORT $TESTBED_CLIENTCERT_PORT $TESTBED_P384_PORT"
@@ -604,6 +670,7 @@ wait_pid_gone() { # pid seconds
 cmd_start() {
 	[ "$(id -u)" -eq 0 ] || die "must run as root (Postfix needs it)"
 	install_packages
+	install_submissiond
 	mkdir -p "$TESTBED_DIR"
 	chmod 755 "$TESTBED_DIR"
 	if postfix_running && dovecot_running && oauth_running; then
@@ -701,7 +768,7 @@ cmd_env() {
 	for v in TESTBED_DIR TESTBED_PORT_BASE TESTBED_SUBMISSION_PORT TESTBED_SUBMISSIONS_PORT \
 		TESTBED_NOTLS_PORT TESTBED_WRONGNAME_PORT TESTBED_AUTH_PORT \
 		TESTBED_NOCHUNKING_PORT TESTBED_SMALL_PORT TESTBED_7BIT_PORT \
-		TESTBED_SASL_PORT TESTBED_OAUTH_PORT TESTBED_OAUTH_TOKEN \
+		TESTBED_SASL_PORT TESTBED_OAUTH_PORT TESTBED_OAUTH_TOKEN TESTBED_EXTERNAL_PORT \
 		TESTBED_EXPIRED_PORT TESTBED_NOTYET_PORT TESTBED_UNKNOWNCA_PORT TESTBED_SELFSIGNED_PORT \
 		TESTBED_OLDTLS_PORT TESTBED_CLIENTCERT_PORT TESTBED_P384_PORT TESTBED_FAKE_PORT_BASE \
 		TESTBED_USER TESTBED_PASS; do
