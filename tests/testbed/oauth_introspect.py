@@ -2,7 +2,9 @@
 """OAuth 2.0 token introspection (RFC 7662) for the postlet test bed.
 
 Dovecot's oauth2 passdb POSTs "token=..." here (introspection_mode = post);
-one token is active and belongs to one user, every other token is inactive.
+the given token and a long one (TOKEN + "." + 1000 - len(TOKEN) - 1 "x",
+1000 bytes, for the long-credential tests) are active and belong to one
+user, every other token is inactive.
 Loopback only, no outside network.  Each request is logged (the token is
 not: only whether it was the active one).
 
@@ -15,6 +17,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 port, token, user, pidfile = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+long_token = token + "." + "x" * (1000 - len(token) - 1)
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -25,7 +28,7 @@ class Handler(BaseHTTPRequestHandler):
             auth = self.headers.get("Authorization", "")
             if auth.lower().startswith("bearer "):
                 got = auth[7:].strip()
-        active = got == token
+        active = got in (token, long_token)
         body = {"active": True, "username": user, "scope": "mail"} if active else {"active": False}
         data = json.dumps(body).encode()
         self.send_response(200)

@@ -33,7 +33,8 @@
 #   TESTBED_OAUTH_PORT       (base+630) OAuth 2.0 token introspection endpoint
 #                                    (tests/testbed/oauth_introspect.py, HTTP on
 #                                    loopback) behind Dovecot's oauth2 passdb:
-#                                    TESTBED_OAUTH_TOKEN is active for TESTBED_USER
+#                                    TESTBED_OAUTH_TOKEN and TESTBED_OAUTH_LONG_TOKEN
+#                                    (1000 bytes) are active for TESTBED_USER
 #   TESTBED_AUTH_PORT        (base+26)  Dovecot auth service used by Postfix
 # TLS negative cases and client certificates (offsets 600-629), all STARTTLS:
 #   TESTBED_EXPIRED_PORT     (base+600) certificate by the test CA, expired
@@ -78,6 +79,8 @@ TESTBED_FAKE_PORT_BASE=$((TESTBED_PORT_BASE + 610))
 TESTBED_USER=${TESTBED_USER:-alerts@postlet.test}
 TESTBED_PASS=${TESTBED_PASS:-s3cret-pass}
 TESTBED_OAUTH_TOKEN=${TESTBED_OAUTH_TOKEN:-ya29.postlet-testbed-access-token}
+# (what tests/testbed/oauth_introspect.py derives from it)
+TESTBED_OAUTH_LONG_TOKEN=$TESTBED_OAUTH_TOKEN.$(printf '%*s' $((1000 - ${#TESTBED_OAUTH_TOKEN} - 1)) '' | tr ' ' x)
 TESTBED_START_TIMEOUT=${TESTBED_START_TIMEOUT:-20}
 
 # Normalise to an absolute path without a trailing slash.
@@ -768,7 +771,7 @@ cmd_env() {
 	for v in TESTBED_DIR TESTBED_PORT_BASE TESTBED_SUBMISSION_PORT TESTBED_SUBMISSIONS_PORT \
 		TESTBED_NOTLS_PORT TESTBED_WRONGNAME_PORT TESTBED_AUTH_PORT \
 		TESTBED_NOCHUNKING_PORT TESTBED_SMALL_PORT TESTBED_7BIT_PORT \
-		TESTBED_SASL_PORT TESTBED_OAUTH_PORT TESTBED_OAUTH_TOKEN TESTBED_EXTERNAL_PORT \
+		TESTBED_SASL_PORT TESTBED_OAUTH_PORT TESTBED_OAUTH_TOKEN TESTBED_OAUTH_LONG_TOKEN TESTBED_EXTERNAL_PORT \
 		TESTBED_EXPIRED_PORT TESTBED_NOTYET_PORT TESTBED_UNKNOWNCA_PORT TESTBED_SELFSIGNED_PORT \
 		TESTBED_OLDTLS_PORT TESTBED_CLIENTCERT_PORT TESTBED_P384_PORT TESTBED_FAKE_PORT_BASE \
 		TESTBED_USER TESTBED_PASS; do
