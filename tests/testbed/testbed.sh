@@ -676,12 +676,15 @@ cmd_start() {
 	install_submissiond
 	mkdir -p "$TESTBED_DIR"
 	chmod 755 "$TESTBED_DIR"
-	if postfix_running && dovecot_running && oauth_running; then
-		if TESTBED_START_TIMEOUT=5 wait_ports; then
+	if postfix_running || dovecot_running || oauth_running; then
+		if postfix_running && dovecot_running && oauth_running &&
+			TESTBED_START_TIMEOUT=5 wait_ports; then
 			say "already running in $TESTBED_DIR"
 			return 0
 		fi
-		say "running but not answering: restarting"
+		# partly running, or started by an older testbed.sh without
+		# today's services: start everything afresh
+		say "running but incomplete or not answering: restarting"
 		cmd_stop
 	fi
 	make_tls
