@@ -22,6 +22,12 @@ static void trace(pl_session *s, char dir, const uint8_t *data, size_t len)
 
 	if (!s->trace)
 		return;
+	if (dir == 'S' && pl_smtp_rx_secret(&s->smtp) && len > 4 && memcmp(data, "334 ", 4) == 0) {
+		static const char hidden[] = "334 [SASL data hidden]\r\n";
+
+		s->trace(s->trace_ctx, dir, (const uint8_t *)hidden, sizeof(hidden) - 1);
+		return;
+	}
 	if (dir != 'C' || !pl_smtp_tx_secret(&s->smtp)) {
 		s->trace(s->trace_ctx, dir, data, len);
 		return;

@@ -1447,3 +1447,9 @@ int pl_smtp_tx_secret(const pl_smtp *s)
 {
 	return (s->flags & SECRET_FLAG) != 0;
 }
+
+int pl_smtp_rx_secret(const pl_smtp *s)
+{
+	return s->expect_len && s->expect[s->expect_head] == EXP_AUTH &&
+	       (s->auth_mech & PL_AUTH_SCRAM) != 0;
+}

@@ -275,6 +275,11 @@ size_t pl_smtp_rcpt_accepted(const pl_smtp *s);
  * (AUTH data): trace output must mask them. */
 int pl_smtp_tx_secret(const pl_smtp *s);
 
+/* Whether the next server bytes may carry SASL data that a trace must
+ * hide: a SCRAM 334 challenge (its server signature and salt would allow
+ * an offline guess at the password, with the nonce shown beside them). */
+int pl_smtp_rx_secret(const pl_smtp *s);
+
 const char *pl_stage_name(pl_stage st);
 
 /* The PL_AUTH_* mechanisms compiled in (Kconfig). */

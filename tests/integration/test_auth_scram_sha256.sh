@@ -9,3 +9,9 @@
 require_postlet
 
 sasl_send SCRAM-SHA-256 scram-sha-256 "password $TESTBED_PASS"
+# the server's SCRAM messages (salt, iterations, signature) are hidden too
+printf '%s\n' "$PL_ERR" | grep -q -- '^<-- 334 \[SASL data hidden\]$' ||
+	fail "the trace does not hide the server's SCRAM challenges"
+if printf '%s\n' "$PL_ERR" | grep -q -- '^<-- 334 [A-Za-z0-9+/]'; then
+	fail "the trace shows a SCRAM challenge"
+fi
