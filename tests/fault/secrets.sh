@@ -41,7 +41,7 @@ EOC
 	printf 'Subject: secrets\n\nbody\n' >"$w/sec-msg"
 	# (the test bed exports its password and token: keep them out of the
 	# client's environment)
-	env -u TESTBED_PASS -u TESTBED_OAUTH_TOKEN PL_FAULT_SECRETS="$secrets" "$bin" -C "$rcf" -v "$@" "sec-$name-$$@postlet.test" \
+	env -u TESTBED_PASS -u TESTBED_OAUTH_TOKEN -u TESTBED_OAUTH_LONG_TOKEN PL_FAULT_SECRETS="$secrets" "$bin" -C "$rcf" -v "$@" "sec-$name-$$@postlet.test" \
 		<"$w/sec-msg" >"$w/sec-$name.out" 2>"$w/sec-$name.err"
 	rc=$?
 	for f in "${forms[@]}"; do
