@@ -19,6 +19,12 @@
 #define CONFIG_POSTLET_TLS 1
 #define CONFIG_POSTLET_AUTH_PLAIN 1
 #define CONFIG_POSTLET_AUTH_LOGIN 1
+#define CONFIG_POSTLET_AUTH_SCRAM_SHA256 1
+#define CONFIG_POSTLET_AUTH_SCRAM_SHA1 1
+#define CONFIG_POSTLET_AUTH_CRAM_MD5 1
+#define CONFIG_POSTLET_AUTH_XOAUTH2 1
+#define CONFIG_POSTLET_AUTH_OAUTHBEARER 1
+#define CONFIG_POSTLET_AUTH_EXTERNAL 1
 #endif
 
 #ifdef CONFIG_POSTLET_TLS
@@ -35,6 +41,50 @@
 #define PL_ENABLE_AUTH_LOGIN 1
 #else
 #define PL_ENABLE_AUTH_LOGIN 0
+#endif
+#ifdef CONFIG_POSTLET_AUTH_SCRAM_SHA256
+#define PL_ENABLE_AUTH_SCRAM_SHA256 1
+#else
+#define PL_ENABLE_AUTH_SCRAM_SHA256 0
+#endif
+#ifdef CONFIG_POSTLET_AUTH_SCRAM_SHA1
+#define PL_ENABLE_AUTH_SCRAM_SHA1 1
+#else
+#define PL_ENABLE_AUTH_SCRAM_SHA1 0
+#endif
+#ifdef CONFIG_POSTLET_AUTH_CRAM_MD5
+#define PL_ENABLE_AUTH_CRAM_MD5 1
+#else
+#define PL_ENABLE_AUTH_CRAM_MD5 0
+#endif
+#ifdef CONFIG_POSTLET_AUTH_XOAUTH2
+#define PL_ENABLE_AUTH_XOAUTH2 1
+#else
+#define PL_ENABLE_AUTH_XOAUTH2 0
+#endif
+#ifdef CONFIG_POSTLET_AUTH_OAUTHBEARER
+#define PL_ENABLE_AUTH_OAUTHBEARER 1
+#else
+#define PL_ENABLE_AUTH_OAUTHBEARER 0
+#endif
+#ifdef CONFIG_POSTLET_AUTH_EXTERNAL
+#define PL_ENABLE_AUTH_EXTERNAL 1
+#else
+#define PL_ENABLE_AUTH_EXTERNAL 0
+#endif
+#define PL_ENABLE_SCRAM (PL_ENABLE_AUTH_SCRAM_SHA256 || PL_ENABLE_AUTH_SCRAM_SHA1)
+
+/* SCRAM: highest PBKDF2 iteration count a server may ask for. */
+#ifndef CONFIG_POSTLET_SCRAM_ITER_MAX
+#define CONFIG_POSTLET_SCRAM_ITER_MAX 100000
+#endif
+
+/* Longest user name and password/token (bytes, without the NUL). */
+#ifndef CONFIG_POSTLET_AUTH_USER_MAX
+#define CONFIG_POSTLET_AUTH_USER_MAX 255
+#endif
+#ifndef CONFIG_POSTLET_AUTH_SECRET_MAX
+#define CONFIG_POSTLET_AUTH_SECRET_MAX 1024
 #endif
 
 /* Longest reply line accepted from a server, excluding CRLF (RFC 5321
@@ -56,8 +106,9 @@
 #endif
 
 /* Bytes the engine may queue for sending at once: one pipelined command
- * group or one slice of the body.  Must hold an AUTH PLAIN line with
- * 255-octet user and password (about 700 bytes). */
+ * group or one slice of the body, or one AUTH line (an AUTH line that does
+ * not fit fails with PL_E_LIMIT: with the default limits the longest,
+ * OAUTHBEARER with a 1024-byte token, needs about 1.8 KB). */
 #ifndef CONFIG_POSTLET_TX_BUF_SIZE
 #define CONFIG_POSTLET_TX_BUF_SIZE 2048
 #endif

@@ -22,6 +22,12 @@ static void trace(pl_session *s, char dir, const uint8_t *data, size_t len)
 
 	if (!s->trace)
 		return;
+	if (dir == 'S' && pl_smtp_rx_secret(&s->smtp) && len > 4 && memcmp(data, "334 ", 4) == 0) {
+		static const char hidden[] = "334 [SASL data hidden]\r\n";
+
+		s->trace(s->trace_ctx, dir, (const uint8_t *)hidden, sizeof(hidden) - 1);
+		return;
+	}
 	if (dir != 'C' || !pl_smtp_tx_secret(&s->smtp)) {
 		s->trace(s->trace_ctx, dir, data, len);
 		return;
@@ -163,12 +169,33 @@ pl_err pl_session_open(pl_session *s, const pl_account *a)
 	p->auth_cleartext_ok = a->auth_cleartext_ok;
 	p->user = a->user;
 	p->password = a->password;
+	p->sasl_host = a->tls_name ? a->tls_name : a->host;
+	p->sasl_port = a->port;
 	s->acct = a;
 	s->tls_on = 0;
 	s->tls_info[0] = '\0';
 	memset(&s->tls, 0, sizeof(s->tls));
 	memset(&s->link, 0, sizeof(s->link));
 	s->link.conn.handle = -1;
+	if (a->auth_mechs & PL_AUTH_SCRAM) {
+		/* the engine is pure: its SCRAM nonce is drawn here */
+		uint8_t rnd[18];
+		size_t n;
+
+		e = pl_port_random(rnd, sizeof(rnd));
+		if (e == PL_OK)
+			e = pl_sasl_b64(rnd, sizeof(rnd), s->scram_nonce, sizeof(s->scram_nonce), &n);
+		pl_wipe(rnd, sizeof(rnd));
+		if (e) {
+			memset(&s->smtp, 0, sizeof(s->smtp));
+			s->smtp.error.err = e;
+			s->smtp.error.stage = PL_STAGE_CONNECT;
+			memcpy(s->smtp.error.text, "no random bytes for the SCRAM nonce",
+			       sizeof("no random bytes for the SCRAM nonce"));
+			return e;
+		}
+		p->scram_nonce = s->scram_nonce;
+	}
 
 	e = pl_smtp_init(&s->smtp, p, s->tx, sizeof(s->tx));
 	if (e)

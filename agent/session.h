@@ -34,10 +34,10 @@ typedef struct pl_account {
 	const char *tls_cert_pem;   /* or both as PEM text (firmware) */
 	const char *tls_key_pem;
 	pl_tls_cache *tls_cache;    /* NULL = no resumption */
-	unsigned auth_mechs;        /* PL_AUTH_*; 0 = no AUTH */
+	unsigned auth_mechs;        /* PL_AUTH_*; 0 = no AUTH (see engine/smtp.h) */
 	int auth_cleartext_ok;
 	const char *user;
-	const char *password;
+	const char *password;       /* or the OAuth token for XOAUTH2/OAUTHBEARER */
 	const char *ehlo_domain;
 	unsigned timeout_ms;
 } pl_account;
@@ -76,6 +76,7 @@ typedef struct pl_session {
 	pl_trace_fn trace;
 	void *trace_ctx;
 	char tls_info[64];          /* protocol and suite, once TLS is up */
+	char scram_nonce[25];       /* base64 of 18 random bytes, per connection */
 	uint8_t tx[CONFIG_POSTLET_TX_BUF_SIZE];
 	uint8_t rx[CONFIG_POSTLET_RX_BUF_SIZE];
 	uint8_t body[CONFIG_POSTLET_TX_BUF_SIZE / 2];

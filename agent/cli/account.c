@@ -46,7 +46,7 @@ static int eval_password(const char *cmd, char *out, size_t cap)
 	FILE *p = popen(cmd, "r");
 	char iobuf[512]; /* stdio's copy of the password: ours, to wipe */
 	size_t n;
-	int status;
+	int status, ch, long_line;
 
 	if (!p)
 		return pl_die(EX_OSERR, "cannot run passwordeval command: %s", strerror(errno));
@@ -54,11 +54,20 @@ static int eval_password(const char *cmd, char *out, size_t cap)
 	if (!fgets(out, (int)cap, p))
 		out[0] = '\0';
 	n = strcspn(out, "\r\n");
+	/* the buffer filled up without a line end, and the line goes on */
+	long_line = out[n] == '\0' && n + 1 == cap;
 	out[n] = '\0';
-	while (fgetc(p) != EOF)
-		;
+	ch = fgetc(p);
+	long_line = long_line && ch != EOF && ch != '\n' && ch != '\r';
+	while (ch != EOF)
+		ch = fgetc(p);
 	status = pclose(p);
 	pl_wipe(iobuf, sizeof(iobuf));
+	if (long_line) {
+		pl_wipe(out, cap);
+		return pl_die(EX_CONFIG, "passwordeval printed a secret longer than "
+			      "CONFIG_POSTLET_AUTH_SECRET_MAX bytes: %s", cmd);
+	}
 	if (status != 0)
 		return pl_die(EX_CONFIG, "passwordeval command failed: %s", cmd);
 	if (n == 0)
@@ -93,16 +102,23 @@ static int file_password(const char *path, char *out, size_t cap)
 	FILE *f = open_private(path, "password_file");
 	char iobuf[512]; /* stdio's copy of the password: ours, to wipe */
 	size_t n;
+	int ch;
 
 	if (!f)
 		return EX_CONFIG;
 	(void)setvbuf(f, iobuf, _IOFBF, sizeof(iobuf));
 	if (!fgets(out, (int)cap, f))
 		out[0] = '\0';
+	n = strcspn(out, "\r\n");
+	ch = out[n] == '\0' && n + 1 == cap ? fgetc(f) : EOF;
 	fclose(f);
 	pl_wipe(iobuf, sizeof(iobuf));
-	n = strcspn(out, "\r\n");
 	out[n] = '\0';
+	if (ch != EOF && ch != '\n' && ch != '\r') {
+		pl_wipe(out, cap);
+		return pl_die(EX_CONFIG, "password_file %s holds a secret longer than "
+			      "CONFIG_POSTLET_AUTH_SECRET_MAX bytes", path);
+	}
 	if (n == 0)
 		return pl_die(EX_CONFIG, "password_file %s holds no password", path);
 	return 0;
@@ -130,8 +146,8 @@ static int netrc_token(FILE *f, char *tok, size_t cap)
 /* ~/.netrc: "machine HOST login USER password PW" (or "default ..."). */
 static int netrc_password(const pl_account_conf *c, char *out, size_t cap)
 {
-	char path[1024], tok[PL_CONF_STR_MAX], machine[PL_CONF_STR_MAX] = "", login[PL_CONF_STR_MAX] = "";
-	char pw[PL_CONF_STR_MAX] = "", iobuf[1024];
+	char path[1024], tok[PL_CONF_SECRET_MAX], machine[PL_CONF_STR_MAX] = "";
+	char login[PL_CONF_USER_MAX] = "", pw[PL_CONF_SECRET_MAX] = "", iobuf[1024];
 	const char *home = getenv("HOME");
 	int in_entry = 0, found = 0;
 	FILE *f;
@@ -224,6 +240,37 @@ void pl_cli_ehlo_domain(const pl_account_conf *c, char *out, size_t cap)
 		snprintf(out, cap, "localhost");
 }
 
+/* "auth on" (or a user without "auth"): the strongest of SCRAM-SHA-256,
+ * PLAIN, LOGIN the server offers; anything else only when named. */
+static unsigned auth_mechs(enum pl_conf_auth auth, int have_user)
+{
+	switch (auth) {
+	case PL_CONF_AUTH_UNSET:
+		return have_user ? auth_mechs(PL_CONF_AUTH_ON, 1) : 0;
+	case PL_CONF_AUTH_ON:
+		return (PL_AUTH_SCRAM_SHA256 | PL_AUTH_PLAIN | PL_AUTH_LOGIN) & pl_auth_compiled();
+	case PL_CONF_AUTH_PLAIN:
+		return PL_AUTH_PLAIN;
+	case PL_CONF_AUTH_LOGIN:
+		return PL_AUTH_LOGIN;
+	case PL_CONF_AUTH_CRAM_MD5:
+		return PL_AUTH_CRAM_MD5;
+	case PL_CONF_AUTH_SCRAM_SHA1:
+		return PL_AUTH_SCRAM_SHA1;
+	case PL_CONF_AUTH_SCRAM_SHA256:
+		return PL_AUTH_SCRAM_SHA256;
+	case PL_CONF_AUTH_XOAUTH2:
+		return PL_AUTH_XOAUTH2;
+	case PL_CONF_AUTH_OAUTHBEARER:
+		return PL_AUTH_OAUTHBEARER;
+	case PL_CONF_AUTH_EXTERNAL:
+		return PL_AUTH_EXTERNAL;
+	case PL_CONF_AUTH_OFF:
+	default:
+		return 0;
+	}
+}
+
 int pl_cli_resolve_account(pl_account_conf *c, pl_account *a, char *password, size_t pwcap)
 {
 	int rc;
@@ -240,26 +287,26 @@ int pl_cli_resolve_account(pl_account_conf *c, pl_account *a, char *password, si
 	if ((rc = pl_cli_tls_account(c, a)) != 0)
 		return rc;
 	a->timeout_ms = (c->timeout_s ? c->timeout_s : CONFIG_POSTLET_TIMEOUT_S) * 1000u;
-	switch (c->auth) {
-	case PL_CONF_AUTH_PLAIN:
-		a->auth_mechs = PL_AUTH_PLAIN;
-		break;
-	case PL_CONF_AUTH_LOGIN:
-		a->auth_mechs = PL_AUTH_LOGIN;
-		break;
-	case PL_CONF_AUTH_ON:
-		a->auth_mechs = PL_AUTH_PLAIN | PL_AUTH_LOGIN;
-		break;
-	case PL_CONF_AUTH_UNSET:
-		a->auth_mechs = c->user[0] ? PL_AUTH_PLAIN | PL_AUTH_LOGIN : 0;
-		break;
-	default:
-		a->auth_mechs = 0;
-	}
+	a->auth_mechs = auth_mechs(c->auth, c->user[0] != 0);
+	if (a->auth_mechs && !(a->auth_mechs & pl_auth_compiled()))
+		return pl_die(EX_CONFIG, "'auth %s': no such mechanism compiled into this postlet "
+			      "(Kconfig menu Authentication)", pl_conf_auth_name(c->auth));
 	a->user = c->user;
 	a->password = c->password;
+	if (a->auth_mechs == PL_AUTH_EXTERNAL) {
+		/* the identity is the client certificate's */
+		if (!c->tls_cert_file[0])
+			return pl_die(EX_CONFIG, "%s", "'auth external' needs a client certificate "
+				      "(tls_cert_file and tls_key_file)");
+		a->password = NULL;
+		return 0;
+	}
 	if (a->auth_mechs && !c->user[0])
 		return pl_die(EX_CONFIG, "%s", "authentication requested but no 'user' configured");
+	if ((a->auth_mechs & PL_AUTH_TOKEN) && c->oauth_token[0]) {
+		a->password = c->oauth_token;
+		return 0;
+	}
 	if (a->auth_mechs && !c->password[0]) {
 		rc = password_source(c, password, pwcap);
 
@@ -304,8 +351,6 @@ void pl_cli_cleanup(pl_cli *c)
 
 void pl_cli_print_config(const pl_account_conf *c, const char *account, FILE *f)
 {
-	static const char *const auth[] = { "(default: on when 'user' is set)", "off", "on",
-					    "plain", "login" };
 	int implicit = c->tls != 0 && c->tls_starttls == 0;
 	unsigned port = c->port ? c->port : implicit ? 465 : 587;
 	char ehlo[256];
@@ -318,9 +363,10 @@ void pl_cli_print_config(const pl_account_conf *c, const char *account, FILE *f)
 	SHOW("tls", c->tls == 0 ? "off" : implicit ? "on (implicit TLS)" : "on (STARTTLS)");
 	SHOW("tls_trust_file", c->tls_trust_file[0] ? c->tls_trust_file : "(system default)");
 	SHOW("tls_certcheck", c->tls_certcheck == 0 ? "off (warned at each run)" : "on");
-	SHOW("auth", (unsigned)c->auth < sizeof(auth) / sizeof(auth[0]) ? auth[c->auth] : "?");
+	SHOW("auth", pl_conf_auth_name(c->auth));
 	SHOW("user", c->user);
 	SHOW("password", c->password[0] ? "********" : "");
+	SHOW("oauth_token", c->oauth_token[0] ? "********" : "");
 	SHOW("passwordeval", c->passwordeval);
 	SHOW("password_file", c->password_file);
 	SHOW("password_env", c->password_env);

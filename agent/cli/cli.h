@@ -17,7 +17,7 @@ typedef struct pl_cli {
 	pl_account_conf conf;             /* file, then command line on top */
 	pl_account acct;                  /* what the session driver needs */
 	pl_aliases aliases;
-	char password[PL_CONF_STR_MAX];   /* from a secondary source; wiped by pl_cli_cleanup */
+	char password[PL_CONF_SECRET_MAX]; /* from a secondary source; wiped by pl_cli_cleanup */
 	char ehlo[256];
 	const char *fullname;             /* -F */
 	const char *dsn_envid;            /* -V */

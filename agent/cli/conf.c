@@ -67,7 +67,7 @@ enum conf_kind {
 	K_BOOL,       /* on/off (empty = on) into an int tri-state */
 	K_PORT,       /* 1..65535 */
 	K_TIMEOUT,    /* "off" or 1..CONF_TIMEOUT_MAX seconds */
-	K_AUTH,       /* on/off/plain/login; other msmtp methods refused */
+	K_AUTH,       /* on/off or a mechanism; the rest of msmtp's refused */
 	K_FROMHDR,    /* set_from_header: on/off/auto -> 1/0/-1 */
 	K_SYSLOG,     /* on/off/LOG_<facility> -> "off" or facility name */
 	K_PROTOCOL,   /* only "smtp" accepted, then ignored */
@@ -120,6 +120,7 @@ static const struct conf_key conf_keys[] = {
 	FIELD_STR("user", K_STR, user),
 	FIELD_STR("password", K_STR, password),
 	FIELD_STR("passwordeval", K_STR, passwordeval),
+	FIELD_STR("oauth_token", K_STR, oauth_token),
 	FIELD_STR("from", K_STR, from),
 	FIELD_STR("domain", K_STR, domain),
 	FIELD_STR("maildomain", K_STR, maildomain),
@@ -244,31 +245,36 @@ static pl_err conf_copy_path(char *dst, size_t size, const char *src,
 	return PL_OK;
 }
 
+/* "auth" values, indexed by enum pl_conf_auth (UNSET has none). */
+static const char *const conf_auth_names[] = {
+	NULL, "off", "on", "plain", "login", "cram-md5", "scram-sha-1", "scram-sha-256",
+	"xoauth2", "oauthbearer", "external",
+};
+
+const char *pl_conf_auth_name(enum pl_conf_auth a)
+{
+	if ((size_t)a < sizeof(conf_auth_names) / sizeof(conf_auth_names[0]) && conf_auth_names[a])
+		return conf_auth_names[a];
+	return "(default: on when 'user' is set)";
+}
+
 /* Authentication mechanisms msmtp knows but postlet does not implement. */
 static const char *const conf_auth_unsupported[] = {
-	"cram-md5", "digest-md5", "scram-sha-1", "scram-sha-1-plus",
-	"scram-sha-256", "scram-sha-256-plus", "xoauth2", "oauthbearer",
-	"external", "gssapi", "ntlm",
+	"digest-md5", "scram-sha-1-plus", "scram-sha-256-plus", "gssapi", "ntlm",
 };
 
 static pl_err conf_parse_auth(const char *v, enum pl_conf_auth *out,
 			      char *err, size_t errlen)
 {
-	if (v[0] == '\0' || strcmp(v, "on") == 0) {
+	if (v[0] == '\0') {
 		*out = PL_CONF_AUTH_ON;
 		return PL_OK;
 	}
-	if (strcmp(v, "off") == 0) {
-		*out = PL_CONF_AUTH_OFF;
-		return PL_OK;
-	}
-	if (strcasecmp(v, "plain") == 0) {
-		*out = PL_CONF_AUTH_PLAIN;
-		return PL_OK;
-	}
-	if (strcasecmp(v, "login") == 0) {
-		*out = PL_CONF_AUTH_LOGIN;
-		return PL_OK;
+	for (size_t i = 1; i < sizeof(conf_auth_names) / sizeof(conf_auth_names[0]); i++) {
+		if (strcasecmp(v, conf_auth_names[i]) == 0) {
+			*out = (enum pl_conf_auth)i;
+			return PL_OK;
+		}
 	}
 	for (size_t i = 0; i < sizeof(conf_auth_unsupported) /
 			       sizeof(conf_auth_unsupported[0]); i++) {
@@ -278,8 +284,9 @@ static pl_err conf_parse_auth(const char *v, enum pl_conf_auth *out,
 					 conf_auth_unsupported[i]);
 	}
 	return conf_fail(err, errlen,
-			 "invalid value '%." CONF_ECHO_MAX "s' for 'auth' "
-			 "(expected on, off, plain or login)", v);
+			 "invalid value '%." CONF_ECHO_MAX "s' for 'auth' (expected on, off, "
+			 "plain, login, scram-sha-256, scram-sha-1, cram-md5, xoauth2, "
+			 "oauthbearer or external)", v);
 }
 
 /* syslog facilities msmtp accepts; "on" means LOG_USER, as in msmtp. */
@@ -445,6 +452,7 @@ void pl_conf_merge(pl_account_conf *base, const pl_account_conf *top)
 	MERGE_STR(user);
 	MERGE_STR(password);
 	MERGE_STR(passwordeval);
+	MERGE_STR(oauth_token);
 	MERGE_STR(from);
 	MERGE_STR(domain);
 	MERGE_STR(maildomain);
@@ -732,7 +740,7 @@ static pl_err conf_parse_line(struct conf_parser *p, char *line,
 	e = pl_conf_set(t, key, val, msg, sizeof(msg));
 	if (e != PL_OK)
 		return conf_line_fail(p, "%s", msg);
-	if (strcmp(key, "password") == 0 && val[0] != '\0')
+	if ((strcmp(key, "password") == 0 || strcmp(key, "oauth_token") == 0) && val[0] != '\0')
 		p->has_password = 1;
 	return PL_OK;
 }

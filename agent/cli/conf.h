@@ -16,9 +16,13 @@
 
 #include <stddef.h>
 
+#include "pl_config.h"
 #include "pl_error.h"
 
 #define PL_CONF_NAME_MAX 64
+/* credentials: the engine's Kconfig limits, plus the NUL */
+#define PL_CONF_USER_MAX (CONFIG_POSTLET_AUTH_USER_MAX + 1)
+#define PL_CONF_SECRET_MAX (CONFIG_POSTLET_AUTH_SECRET_MAX + 1)
 #define PL_CONF_STR_MAX 256
 #define PL_CONF_PATH_MAX 1024
 
@@ -28,7 +32,16 @@ enum pl_conf_auth {
 	PL_CONF_AUTH_ON,      /* "auth on": best mechanism the server offers */
 	PL_CONF_AUTH_PLAIN,   /* "auth plain" */
 	PL_CONF_AUTH_LOGIN,   /* "auth login" */
+	PL_CONF_AUTH_CRAM_MD5,      /* "auth cram-md5" */
+	PL_CONF_AUTH_SCRAM_SHA1,    /* "auth scram-sha-1" */
+	PL_CONF_AUTH_SCRAM_SHA256,  /* "auth scram-sha-256" */
+	PL_CONF_AUTH_XOAUTH2,       /* "auth xoauth2": the secret is an OAuth token */
+	PL_CONF_AUTH_OAUTHBEARER,   /* "auth oauthbearer": likewise */
+	PL_CONF_AUTH_EXTERNAL,      /* "auth external": TLS client certificate */
 };
+
+/* "on", "plain", "scram-sha-256" ... for an enum pl_conf_auth value. */
+const char *pl_conf_auth_name(enum pl_conf_auth a);
 
 /* Tri-state for booleans: -1 = not set (use the built-in default). */
 typedef struct pl_account_conf {
@@ -46,8 +59,9 @@ typedef struct pl_account_conf {
 	char tls_host_override[PL_CONF_STR_MAX]; /* name to verify instead of host */
 	int tls_session_cache;               /* -1, 0, 1: keep TLS state between runs */
 	enum pl_conf_auth auth;
-	char user[PL_CONF_STR_MAX];
-	char password[PL_CONF_STR_MAX];
+	char user[PL_CONF_USER_MAX];
+	char password[PL_CONF_SECRET_MAX];
+	char oauth_token[PL_CONF_SECRET_MAX]; /* for auth xoauth2/oauthbearer */
 	char passwordeval[PL_CONF_PATH_MAX];
 	char from[PL_CONF_STR_MAX];
 	char domain[PL_CONF_STR_MAX];        /* EHLO argument */

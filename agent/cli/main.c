@@ -84,7 +84,8 @@ static void usage(FILE *f)
 		"Also: -r from, -bm, -B8BITMIME|-B7BIT, -oi, -o*, -O opt=val, -L tag, -A c|m,\n"
 		"-G, -h N, -m, -n, -U (accepted, ignored).  Called as mailq: -bp; as newaliases: -bi.\n"
 		"Every configuration key is also an option: --host=H --port=N --tls=on|off\n"
-		"--tls-starttls=on|off --tls-trust-file=F --auth=on|off|plain|login --user=U\n"
+		"--tls-starttls=on|off --tls-trust-file=F --user=U --auth=on|off|plain|login|\n"
+		"scram-sha-256|scram-sha-1|cram-md5|xoauth2|oauthbearer|external --oauth-token=T\n"
 		"--password=P --passwordeval=CMD --password-file=F --password-env=VAR --from=A\n"
 		"--domain=D --maildomain=D --aliases=F --logfile=F --syslog=on|off|LOG_x --timeout=S\n");
 }

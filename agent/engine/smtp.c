@@ -26,6 +26,44 @@ enum expect { EXP_GREETING, EXP_EHLO, EXP_STARTTLS, EXP_AUTH, EXP_MAIL, EXP_RCPT
 enum envelope { ENV_IDLE, ENV_MAIL, ENV_RCPT, ENV_DATA, ENV_END };
 enum { AUTH_STEP_SENT, AUTH_STEP_USER, AUTH_STEP_PASS };
 
+/* Mechanisms in order of preference (see smtp.h). */
+static const struct {
+	const char *name;
+	unsigned bit;
+	int on;
+} mechs[] = {
+	{ "EXTERNAL", PL_AUTH_EXTERNAL, PL_ENABLE_AUTH_EXTERNAL },
+	{ "OAUTHBEARER", PL_AUTH_OAUTHBEARER, PL_ENABLE_AUTH_OAUTHBEARER },
+	{ "XOAUTH2", PL_AUTH_XOAUTH2, PL_ENABLE_AUTH_XOAUTH2 },
+	{ "SCRAM-SHA-256", PL_AUTH_SCRAM_SHA256, PL_ENABLE_AUTH_SCRAM_SHA256 },
+	{ "SCRAM-SHA-1", PL_AUTH_SCRAM_SHA1, PL_ENABLE_AUTH_SCRAM_SHA1 },
+	{ "CRAM-MD5", PL_AUTH_CRAM_MD5, PL_ENABLE_AUTH_CRAM_MD5 },
+	{ "PLAIN", PL_AUTH_PLAIN, PL_ENABLE_AUTH_PLAIN },
+	{ "LOGIN", PL_AUTH_LOGIN, PL_ENABLE_AUTH_LOGIN },
+};
+#define NMECHS (sizeof(mechs) / sizeof(mechs[0]))
+
+unsigned pl_auth_compiled(void)
+{
+	unsigned m = 0;
+	size_t i;
+
+	for (i = 0; i < NMECHS; i++)
+		if (mechs[i].on)
+			m |= mechs[i].bit;
+	return m;
+}
+
+const char *pl_auth_name(unsigned mech)
+{
+	size_t i;
+
+	for (i = 0; i < NMECHS; i++)
+		if (mechs[i].bit == mech)
+			return mechs[i].name;
+	return NULL;
+}
+
 /* Bit in `phase`-independent flags kept in flags's high bits would be
  * obscure; keep two small flags here instead. */
 #define GREETED_FLAG 0x80u
@@ -296,6 +334,7 @@ static void emit_ehlo(pl_smtp *s)
 {
 	s->caps = 0;
 	s->server_auth = 0;
+	s->auth_offered[0] = '\0';
 	s->size_max = 0;
 	s->ehlo_lines = 0;
 	(void)(put(s, "EHLO ") && put(s, s->p->ehlo_domain) && put(s, "\r\n"));
@@ -510,9 +549,91 @@ static void start_envelope(pl_smtp *s)
 		s->phase = PH_DONE; /* idle until pl_smtp_next() */
 }
 
+/* ---- AUTH -------------------------------------------------------------- */
+
+/* Fail during SASL.  After a 334 the server waits for our answer: cancel
+ * the exchange with "*" (RFC 4954 4) before QUIT; its 501 is not read, so
+ * the connection is not reused. */
+static void auth_fail(pl_smtp *s, pl_err err, const char *why, int cancel)
+{
+	/* a bad challenge is a protocol error, but the dialogue is in step */
+	int in_step = s->in_step && s->reply.code != 421;
+
+	fail(s, err, PL_STAGE_AUTH, why);
+	if (!cancel || !in_step)
+		return;
+	rollback(s, s->tx_off);
+	(void)put(s, s->oneshot ? "*\r\nQUIT\r\n" : "*\r\n");
+	s->phase = PH_FAILED;
+	s->in_step = 0;
+}
+
+/* The base64 a builder wrote at tx_len (e, n) ends an AUTH line or a
+ * response: add CRLF and mark the buffer secret, or fail (cancel: the
+ * server is waiting for an answer to its 334). */
+static int sasl_line_end(pl_smtp *s, size_t mark, pl_err e, size_t n, const char *why,
+			 int cancel)
+{
+	if (e == PL_OK) {
+		s->tx_len += n;
+		if (put(s, "\r\n")) {
+			s->flags |= SECRET_FLAG;
+			return 1;
+		}
+		e = PL_E_LIMIT;
+	}
+	/* the builder may have written past tx_len: wipe all of it */
+	pl_wipe(s->tx + mark, s->tx_cap - mark);
+	s->tx_len = mark;
+	if (e == PL_E_LIMIT && !why)
+		why = "AUTH line longer than the transmit buffer (CONFIG_POSTLET_TX_BUF_SIZE)";
+	else if (e == PL_E_PROTOCOL && !why)
+		why = "malformed SASL challenge from the server";
+	else if (!why)
+		why = "user name or secret unusable for this mechanism";
+	auth_fail(s, e, why, cancel);
+	return 0;
+}
+
+static char *tx_end(pl_smtp *s)
+{
+	return (char *)s->tx + s->tx_len;
+}
+
+/* "server offers AUTH PLAIN LOGIN; configured: SCRAM-SHA-256" */
+static void fail_unavailable(pl_smtp *s, unsigned want)
+{
+	char why[sizeof(s->error.text)];
+	size_t at, i;
+	const char *sep = "";
+
+	at = put_str(why, sizeof(why), 0, "server offers AUTH ");
+	at = put_str(why, sizeof(why), at, s->auth_offered[0] ? s->auth_offered : "(nothing)");
+	at = put_str(why, sizeof(why), at, "; configured: ");
+	for (i = 0; i < NMECHS; i++) {
+		if (!(want & mechs[i].bit))
+			continue;
+		at = put_str(why, sizeof(why), at, sep);
+		at = put_str(why, sizeof(why), at, mechs[i].name);
+		sep = " ";
+	}
+	if (!want)
+		put_str(why, sizeof(why), at, "(none compiled in)");
+	fail(s, PL_E_AUTH_UNAVAILABLE, PL_STAGE_AUTH, why);
+}
+
+static const char *user_of(const pl_smtp *s)
+{
+	return s->p->user ? s->p->user : "";
+}
+
 static void start_auth(pl_smtp *s)
 {
-	unsigned common = s->p->auth_mechs & s->server_auth;
+	unsigned want = s->p->auth_mechs & pl_auth_compiled(), common = want & s->server_auth;
+	const char *user = user_of(s), *pw = s->p->password;
+	unsigned mech = 0;
+	size_t i, n = 0, mark;
+	pl_err e = PL_OK;
 
 	if (s->p->auth_mechs == 0) {
 		start_envelope(s);
@@ -527,52 +648,141 @@ static void start_auth(pl_smtp *s)
 		fail(s, PL_E_AUTH_UNAVAILABLE, PL_STAGE_AUTH, "server does not offer AUTH");
 		return;
 	}
-	if (PL_ENABLE_AUTH_PLAIN && (common & PL_AUTH_PLAIN)) {
-		char b64[4 * ((2 * 255 + 2 + 2) / 3) + 1];
-		size_t n;
-
-		/* initial response: one round trip (RFC 4954) */
-		if (pl_sasl_plain(s->p->user, s->p->password, b64, sizeof(b64), &n) != PL_OK) {
-			fail(s, PL_E_CONFIG, PL_STAGE_AUTH, "user name or password too long");
-			return;
-		}
-		s->auth_mech = PL_AUTH_PLAIN;
-		(void)(put(s, "AUTH PLAIN ") && put(s, b64) && put(s, "\r\n"));
-		pl_wipe(b64, sizeof(b64));
-		s->flags |= SECRET_FLAG;
-	} else if (PL_ENABLE_AUTH_LOGIN && (common & PL_AUTH_LOGIN)) {
-		s->auth_mech = PL_AUTH_LOGIN;
-		(void)put(s, "AUTH LOGIN\r\n");
-	} else {
-		fail(s, PL_E_AUTH_UNAVAILABLE, PL_STAGE_AUTH,
-		     "no authentication mechanism in common with the server");
+	for (i = 0; i < NMECHS && !mech; i++)
+		if (common & mechs[i].bit)
+			mech = mechs[i].bit;
+	if (!mech) {
+		fail_unavailable(s, want);
 		return;
 	}
+	s->auth_mech = (uint8_t)mech;
 	s->auth_step = AUTH_STEP_SENT;
+	s->oauth_status[0] = '\0';
+	mark = s->tx_len;
+	if (!put(s, "AUTH ") || !put(s, pl_auth_name(mech))) {
+		(void)too_long(s, PL_STAGE_AUTH);
+		return;
+	}
+	switch (mech) {
+	case PL_AUTH_LOGIN:
+	case PL_AUTH_CRAM_MD5:
+		if (!put(s, "\r\n")) {
+			(void)too_long(s, PL_STAGE_AUTH);
+			return;
+		}
+		break;
+	case PL_AUTH_EXTERNAL:
+		/* empty initial response: the identity is the certificate's */
+		if (!put(s, " =\r\n")) {
+			(void)too_long(s, PL_STAGE_AUTH);
+			return;
+		}
+		break;
+	default:
+		/* initial response: one round trip fewer (RFC 4954) */
+		if (!put(s, " ")) {
+			(void)too_long(s, PL_STAGE_AUTH);
+			return;
+		}
+		/* PL_ENABLE_*: what Kconfig left out is not even compiled in */
+		e = PL_E_INTERNAL;
+		if (PL_ENABLE_AUTH_PLAIN && mech == PL_AUTH_PLAIN)
+			e = pl_sasl_plain(user, pw, tx_end(s), tx_room(s), &n);
+		else if (PL_ENABLE_AUTH_XOAUTH2 && mech == PL_AUTH_XOAUTH2)
+			e = pl_sasl_xoauth2(user, pw, tx_end(s), tx_room(s), &n);
+		else if (PL_ENABLE_AUTH_OAUTHBEARER && mech == PL_AUTH_OAUTHBEARER)
+			e = pl_sasl_oauthbearer(user, s->p->sasl_host, s->p->sasl_port, pw, tx_end(s),
+						tx_room(s), &n);
+		else if (PL_ENABLE_SCRAM && (mech & PL_AUTH_SCRAM))
+			e = pl_scram_first(&s->scram,
+					   mech == PL_AUTH_SCRAM_SHA1 ? PL_SCRAM_SHA1 : PL_SCRAM_SHA256,
+					   user, s->p->scram_nonce, tx_end(s), tx_room(s), &n);
+		if (!sasl_line_end(s, mark, e, n, NULL, 0))
+			return;
+	}
 	expect_push(s, EXP_AUTH);
 }
 
-/* AUTH LOGIN: answer the two 334 challenges with user, then password. */
-static void auth_login_step(pl_smtp *s)
+/* A 334 challenge: the next message of the mechanism in use. */
+static void auth_challenge(pl_smtp *s)
 {
-	char b64[4 * ((255 + 2) / 3) + 1];
-	const char *part;
-	size_t n;
+	const char *ch = pl_reply_text(&s->reply), *part, *why = NULL;
+	unsigned mech = s->auth_mech;
+	size_t n = 0, mark = s->tx_len;
+	pl_err e;
 
-	if (s->auth_mech != PL_AUTH_LOGIN || s->auth_step == AUTH_STEP_PASS) {
-		fail_reply(s, PL_E_PROTOCOL, PL_STAGE_AUTH);
+	if (PL_ENABLE_AUTH_LOGIN && mech == PL_AUTH_LOGIN && s->auth_step < AUTH_STEP_PASS) {
+		/* AUTH LOGIN: the two challenges get user, then password */
+		part = s->auth_step == AUTH_STEP_SENT ? user_of(s) : s->p->password;
+		e = strlen(part) > CONFIG_POSTLET_AUTH_SECRET_MAX ? PL_E_LIMIT
+			: pl_sasl_b64(part, strlen(part), tx_end(s), tx_room(s), &n);
+	} else if (PL_ENABLE_AUTH_CRAM_MD5 && mech == PL_AUTH_CRAM_MD5 &&
+		   s->auth_step == AUTH_STEP_SENT) {
+		e = pl_sasl_cram_md5(user_of(s), s->p->password, ch, tx_end(s), tx_room(s), &n);
+	} else if (PL_ENABLE_SCRAM && (mech & PL_AUTH_SCRAM) && s->auth_step == AUTH_STEP_SENT) {
+		e = pl_scram_final(&s->scram, user_of(s), s->p->password, ch, tx_end(s), tx_room(s),
+				   &n, &why);
+	} else if (PL_ENABLE_SCRAM && (mech & PL_AUTH_SCRAM) && s->auth_step == AUTH_STEP_USER) {
+		/* server-final: only a server that knows the password gets an answer */
+		e = pl_scram_verify(&s->scram, ch, &why);
+		if (e) {
+			auth_fail(s, e, why, 1);
+			return;
+		}
+		(void)put(s, "\r\n");
+		s->flags |= SECRET_FLAG; /* every SASL answer is masked in traces */
+		s->auth_step++;
+		expect_push(s, EXP_AUTH);
+		return;
+	} else if ((PL_ENABLE_AUTH_XOAUTH2 || PL_ENABLE_AUTH_OAUTHBEARER) && (mech & PL_AUTH_TOKEN) &&
+		   s->auth_step == AUTH_STEP_SENT) {
+		/* RFC 7628 3.2.3: the token was refused; acknowledge the error
+		 * (OAUTHBEARER: a single 0x01; XOAUTH2: an empty line) and
+		 * read the final reply.  The status names the reason. */
+		if (pl_sasl_oauth_status(ch, s->oauth_status, sizeof(s->oauth_status)) != PL_OK)
+			copy_printable(s->oauth_status, sizeof(s->oauth_status), "(not given)");
+		(void)put(s, mech == PL_AUTH_OAUTHBEARER ? "AQ==\r\n" : "\r\n");
+		s->flags |= SECRET_FLAG;
+		s->auth_step++;
+		expect_push(s, EXP_AUTH);
+		return;
+	} else {
+		s->error.code = s->reply.code;
+		auth_fail(s, PL_E_PROTOCOL, "unexpected 334 challenge from the server", 1);
 		return;
 	}
-	part = s->auth_step == AUTH_STEP_SENT ? s->p->user : s->p->password;
-	if (pl_sasl_b64(part, strlen(part), b64, sizeof(b64), &n) != PL_OK) {
-		fail(s, PL_E_CONFIG, PL_STAGE_AUTH, "user name or password too long");
+	if (!sasl_line_end(s, mark, e, n, why, 1))
 		return;
-	}
-	(void)(put(s, b64) && put(s, "\r\n"));
-	pl_wipe(b64, sizeof(b64));
-	s->flags |= SECRET_FLAG;
 	s->auth_step++;
 	expect_push(s, EXP_AUTH);
+}
+
+static void on_auth_reply(pl_smtp *s)
+{
+	int code = s->reply.code;
+	size_t at;
+
+	if (code == 235 && (s->auth_mech & PL_AUTH_SCRAM) && !s->scram.proved) {
+		/* RFC 5802 5: success is only trusted once the server proved it */
+		s->error.code = code;
+		fail(s, PL_E_AUTH_FAILED, PL_STAGE_AUTH,
+		     "server accepted SCRAM without a server signature: not trusted");
+	} else if (code == 235) {
+		pl_wipe(&s->scram, sizeof(s->scram));
+		start_envelope(s);
+	} else if (code == 334) {
+		auth_challenge(s);
+	} else {
+		fail_reply(s, code / 100 == 4 ? PL_E_TEMPFAIL : PL_E_AUTH_FAILED, PL_STAGE_AUTH);
+		if (s->oauth_status[0]) {
+			at = strlen(s->error.text);
+			at = put_str(s->error.text, sizeof(s->error.text), at, " (OAuth status: ");
+			at = put_str(s->error.text, sizeof(s->error.text), at, s->oauth_status);
+			put_str(s->error.text, sizeof(s->error.text), at, ")");
+		}
+	}
+	if (s->phase == PH_FAILED)
+		pl_wipe(&s->scram, sizeof(s->scram));
 }
 
 static void after_ehlo(pl_smtp *s)
@@ -594,17 +804,18 @@ static void after_ehlo(pl_smtp *s)
 
 static void parse_auth_mechs(pl_smtp *s, const char *p)
 {
+	if (!s->auth_offered[0])
+		copy_printable(s->auth_offered, sizeof(s->auth_offered), p);
 	while (*p) {
-		size_t n = 0;
+		size_t n = 0, i;
 
 		while (*p == ' ')
 			p++;
 		while (p[n] && p[n] != ' ')
 			n++;
-		if (n == 5 && ieq(p, "PLAIN", 5))
-			s->server_auth |= PL_AUTH_PLAIN;
-		else if (n == 5 && ieq(p, "LOGIN", 5))
-			s->server_auth |= PL_AUTH_LOGIN;
+		for (i = 0; i < NMECHS; i++)
+			if (strlen(mechs[i].name) == n && ieq(p, mechs[i].name, n))
+				s->server_auth |= mechs[i].bit;
 		p += n;
 	}
 }
@@ -775,14 +986,7 @@ static void on_reply(pl_smtp *s, enum expect kind)
 		}
 		break;
 	case EXP_AUTH:
-		if (code == 235) {
-			start_envelope(s);
-		} else if (code == 334) {
-			auth_login_step(s);
-		} else {
-			take_enhanced(s);
-			fail_reply(s, cls == 4 ? PL_E_TEMPFAIL : PL_E_AUTH_FAILED, PL_STAGE_AUTH);
-		}
+		on_auth_reply(s);
 		break;
 	case EXP_MAIL:
 		if (cls != 2)
@@ -925,6 +1129,31 @@ static pl_err check_mail(pl_smtp *s, const pl_smtp_mail *m, pl_stage stage)
 	return err;
 }
 
+/* Credentials the allowed mechanisms need, within the Kconfig limits. */
+static pl_err check_auth(pl_smtp *s, const pl_smtp_params *p)
+{
+	const char *why = NULL;
+	pl_err err = PL_E_CONFIG;
+
+	if ((p->auth_mechs & ~(unsigned)PL_AUTH_EXTERNAL) && (!p->user || !p->password)) {
+		why = "authentication without user or password";
+	} else if (p->user && strlen(p->user) > CONFIG_POSTLET_AUTH_USER_MAX) {
+		err = PL_E_LIMIT;
+		why = "user name longer than CONFIG_POSTLET_AUTH_USER_MAX";
+	} else if (p->password && strlen(p->password) > CONFIG_POSTLET_AUTH_SECRET_MAX) {
+		err = PL_E_LIMIT;
+		why = "password or token longer than CONFIG_POSTLET_AUTH_SECRET_MAX";
+	} else if ((p->auth_mechs & pl_auth_compiled() & PL_AUTH_SCRAM) &&
+		   !pl_scram_nonce_ok(p->scram_nonce)) {
+		err = PL_E_USAGE;
+		why = "SCRAM allowed but no valid client nonce given";
+	}
+	if (!why)
+		return PL_OK;
+	set_error(s, err, PL_STAGE_CONNECT, why);
+	return err;
+}
+
 pl_err pl_smtp_init(pl_smtp *s, const pl_smtp_params *p, uint8_t *tx, size_t tx_cap)
 {
 	pl_err e;
@@ -950,10 +1179,9 @@ pl_err pl_smtp_init(pl_smtp *s, const pl_smtp_params *p, uint8_t *tx, size_t tx_
 		s->oneshot = 1;
 		s->m = &p->mail;
 	}
-	if (p->auth_mechs && (!p->user || !p->password)) {
-		set_error(s, PL_E_CONFIG, PL_STAGE_CONNECT, "authentication without user or password");
-		return PL_E_CONFIG;
-	}
+	e = check_auth(s, p);
+	if (e)
+		return e;
 	s->in_step = 1;
 	if (p->tls_mode == PL_TLS_IMPLICIT) {
 		s->phase = PH_TLS;
@@ -1075,6 +1303,7 @@ void pl_smtp_tls_ready(pl_smtp *s)
 	/* RFC 3207 4.2: forget everything learnt before TLS */
 	s->caps = 0;
 	s->server_auth = 0;
+	s->auth_offered[0] = '\0';
 	s->size_max = 0;
 	if (s->flags & GREETED_FLAG)
 		emit_ehlo(s);
@@ -1217,4 +1446,10 @@ size_t pl_smtp_rcpt_accepted(const pl_smtp *s)
 int pl_smtp_tx_secret(const pl_smtp *s)
 {
 	return (s->flags & SECRET_FLAG) != 0;
+}
+
+int pl_smtp_rx_secret(const pl_smtp *s)
+{
+	return s->expect_len && s->expect[s->expect_head] == EXP_AUTH &&
+	       (s->auth_mech & PL_AUTH_SCRAM) != 0;
 }

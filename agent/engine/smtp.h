@@ -42,6 +42,14 @@
  *     pl_smtp_tls_ready() fail the session (PL_E_PROTOCOL);
  *   - capabilities learnt before TLS are discarded after it;
  *   - AUTH is never sent without TLS unless auth_cleartext_ok is set;
+ *   - SASL: the mechanism is chosen from the capabilities announced after
+ *     TLS; SCRAM succeeds only once the server's signature has been
+ *     verified (a wrong or missing one fails with PL_E_AUTH_FAILED), and an
+ *     iteration count above CONFIG_POSTLET_SCRAM_ITER_MAX is refused
+ *     (PL_E_LIMIT) before any proof is computed; a malformed challenge
+ *     cancels the exchange with "*"; every AUTH argument and SASL answer
+ *     is flagged secret (pl_smtp_tx_secret) and the SCRAM state is wiped
+ *     when the exchange ends;
  *   - the transmit buffer is wiped once its bytes are sent (credentials).
  *
  * All pointers in pl_smtp_params are borrowed and must stay valid until the
@@ -57,6 +65,7 @@
 #include "pl_error.h"
 #include "reply.h"
 #include "body.h"
+#include "sasl.h"
 
 typedef enum pl_tls_mode {
 	PL_TLS_OFF = 0,       /* plain SMTP; only when explicitly configured */
@@ -64,11 +73,23 @@ typedef enum pl_tls_mode {
 	PL_TLS_IMPLICIT,      /* TLS from the first byte (465) */
 } pl_tls_mode;
 
-/* SASL mechanisms, as a mask. */
+/* SASL mechanisms, as a mask.  With several allowed, the engine takes the
+ * first one the server offers in this order: EXTERNAL, OAUTHBEARER,
+ * XOAUTH2, SCRAM-SHA-256, SCRAM-SHA-1, CRAM-MD5, PLAIN, LOGIN.  Mechanisms
+ * switched off in Kconfig are never used (pl_auth_compiled()). */
 enum {
 	PL_AUTH_PLAIN = 1u << 0,
 	PL_AUTH_LOGIN = 1u << 1,
+	PL_AUTH_CRAM_MD5 = 1u << 2,
+	PL_AUTH_SCRAM_SHA1 = 1u << 3,
+	PL_AUTH_SCRAM_SHA256 = 1u << 4,
+	PL_AUTH_XOAUTH2 = 1u << 5,
+	PL_AUTH_OAUTHBEARER = 1u << 6,
+	PL_AUTH_EXTERNAL = 1u << 7,
 };
+#define PL_AUTH_SCRAM (PL_AUTH_SCRAM_SHA1 | PL_AUTH_SCRAM_SHA256)
+/* what the password field carries for these: an OAuth access token */
+#define PL_AUTH_TOKEN (PL_AUTH_XOAUTH2 | PL_AUTH_OAUTHBEARER)
 
 /* Server capabilities from EHLO, as a mask. */
 enum {
@@ -141,8 +162,14 @@ typedef struct pl_smtp_params {
 	pl_tls_mode tls_mode;
 	unsigned auth_mechs;           /* PL_AUTH_* allowed; 0 = no AUTH */
 	int auth_cleartext_ok;         /* allow AUTH without TLS (explicit opt-in) */
-	const char *user;
-	const char *password;
+	const char *user;              /* at most CONFIG_POSTLET_AUTH_USER_MAX */
+	const char *password;          /* or the OAuth token; CONFIG_POSTLET_AUTH_SECRET_MAX;
+					* both may be NULL with EXTERNAL alone */
+	const char *scram_nonce;       /* client nonce, needed when SCRAM is allowed:
+					* 16..64 printable characters without ','
+					* (the driver draws it from pl_port_random) */
+	const char *sasl_host;         /* OAUTHBEARER host=/port= (NULL: left out) */
+	unsigned sasl_port;
 	pl_smtp_mail mail;             /* the message; nrcpt 0 = session mode */
 } pl_smtp_params;
 
@@ -176,6 +203,9 @@ typedef struct pl_smtp {
 	uint8_t auth_step;
 	unsigned caps;
 	unsigned server_auth;          /* PL_AUTH_* the server offered */
+	char auth_offered[112];        /* the server's AUTH list, for errors */
+	char oauth_status[32];         /* status of an OAuth error challenge */
+	pl_scram scram;
 	uint64_t size_max;             /* SIZE limit from EHLO, 0 = none */
 	unsigned ehlo_lines;
 	size_t rcpt_emitted, rcpt_answered, rcpt_accepted;
@@ -245,6 +275,17 @@ size_t pl_smtp_rcpt_accepted(const pl_smtp *s);
  * (AUTH data): trace output must mask them. */
 int pl_smtp_tx_secret(const pl_smtp *s);
 
+/* Whether the next server bytes may carry SASL data that a trace must
+ * hide: a SCRAM 334 challenge (its server signature and salt would allow
+ * an offline guess at the password, with the nonce shown beside them). */
+int pl_smtp_rx_secret(const pl_smtp *s);
+
 const char *pl_stage_name(pl_stage st);
+
+/* The PL_AUTH_* mechanisms compiled in (Kconfig). */
+unsigned pl_auth_compiled(void);
+
+/* SASL name of one PL_AUTH_* bit ("SCRAM-SHA-256"), NULL if none. */
+const char *pl_auth_name(unsigned mech);
 
 #endif

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Credentials stay secret: sends through the test bed with -v and a log file
-# (AUTH PLAIN, AUTH LOGIN, passwordeval, and a refused password), then
+# (AUTH PLAIN, AUTH LOGIN, passwordeval, a refused password, and on the SASL
+# port SCRAM-SHA-256 and an OAUTHBEARER token), then
 #   - the password and every base64 form it travels in (PLAIN's
 #     "\0user\0password", LOGIN's password) appear in neither the -v trace,
 #     stdout nor the log file;
@@ -38,8 +39,9 @@ EOC
 	forms=("$pw" "$(printf '\0%s\0%s' "$TESTBED_USER" "$pw" | b64)" "$(printf '%s' "$pw" | b64)")
 	secrets=$(for f in "${forms[@]}"; do printf '%s' "$f" | hex; echo; done | paste -sd, -)
 	printf 'Subject: secrets\n\nbody\n' >"$w/sec-msg"
-	# (the test bed exports its password: keep it out of the client's environment)
-	env -u TESTBED_PASS PL_FAULT_SECRETS="$secrets" "$bin" -C "$rcf" -v "$@" "sec-$name-$$@postlet.test" \
+	# (the test bed exports its password and token: keep them out of the
+	# client's environment)
+	env -u TESTBED_PASS -u TESTBED_OAUTH_TOKEN -u TESTBED_OAUTH_LONG_TOKEN PL_FAULT_SECRETS="$secrets" "$bin" -C "$rcf" -v "$@" "sec-$name-$$@postlet.test" \
 		<"$w/sec-msg" >"$w/sec-$name.out" 2>"$w/sec-$name.err"
 	rc=$?
 	for f in "${forms[@]}"; do
@@ -72,3 +74,9 @@ check passwordeval "$TESTBED_PASS" 0 "auth on
 passwordeval \"cat $w/sec-pw\""
 check refused "wrong-Secret-42" 77 "auth plain
 password wrong-Secret-42"
+check scram "$TESTBED_PASS" 0 "port $TESTBED_SASL_PORT
+auth scram-sha-256
+password $TESTBED_PASS"
+check oauthbearer "$TESTBED_OAUTH_TOKEN" 0 "port $TESTBED_SASL_PORT
+auth oauthbearer
+oauth_token $TESTBED_OAUTH_TOKEN"

@@ -24,6 +24,12 @@ BREAKS = {
     # base64 output capacity
     "sasl": ("agent/engine/sasl.c",
              "if (outcap < 1 || (inlen + 2) / 3 * 4 + 1 > outcap)", "if (outcap < 1)"),
+    # the SCRAM server nonce must extend ours
+    "scram": ("agent/engine/sasl.c",
+              "if (n <= cn || memcmp(v, st->nonce, cn) != 0) {", "if (n <= cn) {"),
+    # the OAuth status copy's bound
+    "oauth": ("agent/engine/sasl.c",
+              "q[i] != '\"' && o + 1 < cap; i++)", "q[i] != '\"'; i++)"),
     # config line length
     "conf": ("agent/cli/conf.c", "\t\tif (n + 1 >= size)\n\t\t\treturn -1;\n", ""),
     # address length

@@ -3,7 +3,8 @@
  * driver, through every state (greeting, EHLO, STARTTLS and a fake "TLS
  * ready" step, AUTH challenges, envelope, DATA and the body, QUIT).
  *
- * Input: byte 0 picks the parameters, byte 1 the recipient count; the rest
+ * Input: byte 0 picks the parameters, byte 1 the recipient count (and in
+ * bits 2-4 a further SASL mechanism: CRAM-MD5, SCRAM, OAuth, EXTERNAL); the rest
  * is the script.  Each time the engine wants to receive, the driver takes
  * one length byte and that many server bytes (no bytes left = the server
  * closed the connection); with bit 7 of byte 0 set, each send takes one
@@ -31,6 +32,12 @@ static const char *const rcpts[] = { "a@example.org", "b@example.org", "c@exampl
 static const char body[] = "Subject: x\n\n.leading dot\r\nbare CR\rline\n..\n.\nend";
 
 #define CHECK(c) do { if (!(c)) abort(); } while (0)
+
+/* bits 2-4 of byte 1: a further mechanism (7: all of them) */
+static const unsigned extra_mechs[8] = {
+	0, PL_AUTH_CRAM_MD5, PL_AUTH_SCRAM_SHA1, PL_AUTH_SCRAM_SHA256, PL_AUTH_XOAUTH2,
+	PL_AUTH_OAUTHBEARER, PL_AUTH_EXTERNAL, 0xff,
+};
 
 struct script {
 	const uint8_t *p;
@@ -106,6 +113,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p.ehlo_domain = "client.example.org";
 	p.tls_mode = (pl_tls_mode)((cfg & 3) == 3 ? PL_TLS_STARTTLS : (cfg & 3));
 	p.auth_mechs = (cfg >> 2) & 3;
+	p.auth_mechs |= extra_mechs[(nr >> 2) & 7];
+	p.scram_nonce = "fuzzClientNonce-0123";
 	p.auth_cleartext_ok = (cfg >> 4) & 1;
 	p.user = user;
 	p.password = password;

@@ -2,7 +2,8 @@
  * Fuzz target: the SASL message builders (agent/engine/sasl.c) and the
  * AUTH dialogue's challenges.  Base64 output must fit the caller's buffer
  * exactly as promised (PL_E_LIMIT otherwise), decode back to the input,
- * and PLAIN must be "\0user\0password" with the RFC 4616 length limits.
+ * and PLAIN must be "\0user\0password" within the Kconfig credential
+ * limits (CONFIG_POSTLET_AUTH_USER_MAX / _SECRET_MAX).
  * The server's 334 challenges themselves reach the engine in fuzz_engine.
  *
  * Input: byte 0 = output capacity, then the data; a NUL splits user from
@@ -67,10 +68,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(user && pass);
 	pl = strlen(pass);
 	e = pl_sasl_plain(user, pass, out, cap, &n);
-	if (ul > 255 || pl > 255 || (ul + pl + 4) / 3 * 4 + 1 > cap) {
+	if (ul > CONFIG_POSTLET_AUTH_USER_MAX || pl > CONFIG_POSTLET_AUTH_SECRET_MAX ||
+	    (ul + pl + 4) / 3 * 4 + 1 > cap) {
 		CHECK(e == PL_E_LIMIT);
 	} else {
-		uint8_t msg[2 * 255 + 2];
+		uint8_t msg[CONFIG_POSTLET_AUTH_USER_MAX + CONFIG_POSTLET_AUTH_SECRET_MAX + 2];
 
 		CHECK(e == PL_OK);
 		msg[0] = 0;

@@ -28,8 +28,8 @@ DATA = "354 End data with <CR><LF>.<CR><LF>\r\n"
 QUEUED = "250 2.0.0 Ok: queued as 4F2A1\r\n"
 
 
-def engine(cfg, nrcpt, *chunks):
-    b = bytes([cfg, nrcpt - 1])
+def engine(cfg, nrcpt, *chunks, mech=0):
+    b = bytes([cfg, (nrcpt - 1) | (mech << 2)])
     for c in chunks:
         c = c.encode("latin-1") if isinstance(c, str) else c
         assert len(c) < 256, c
@@ -75,6 +75,16 @@ ENGINE = {
     "reply_before_command_sent": engine(STARTTLS, 1, GREET, "250-mx\r\n250 STARTTLS\r\n", GO, "250 mx\r\n",
                                         OK + OK),
     "eof_mid_reply": engine(STARTTLS, 1, GREET, "250-mx\r\n"),
+    # SCRAM-SHA-256 (byte 1 bits 2-4 = 3) with the harness's nonce; a wrong
+    # server signature, then the OAUTHBEARER error challenge (5)
+    "scram_wrong_signature": engine(STARTTLS, 1, GREET, EHLO_PRE, GO,
+                                    "250-mx\r\n250 AUTH SCRAM-SHA-256 PLAIN\r\n",
+                                    "334 cj1mdXp6Q2xpZW50Tm9uY2UtMDEyM3gscz1jMkZzZEE9PSxpPTI=\r\n",
+                                    "334 dj1BQUFB\r\n", "235 ok\r\n", mech=3),
+    "oauthbearer_error": engine(STARTTLS, 1, GREET, EHLO_PRE, GO,
+                                "250-mx\r\n250 AUTH OAUTHBEARER\r\n",
+                                "334 eyJzdGF0dXMiOiJpbnZhbGlkX3Rva2VuIn0=\r\n",
+                                "535 5.7.8 no\r\n", mech=5),
     "bare_lf_replies": engine(OFF, 1, "220 mx\n", "250 mx\n", "250 ok\n", "250 ok\n", "354 go\n", "250 ok\n"),
 }
 
@@ -174,8 +184,48 @@ MESSAGE = {
     "eight_bit": b"\x00Subject: caf\xc3\xa9\nTo: a@x\n\n\xff\xfe\n",
 }
 
+# ---- scram: [flags] server-first "\n" server-final (harness base64s them) --
+SHA1, RAW = 1, 2
+CN = "fyko+d2lbbFgONRv9qkxdawL"  # the harness's client nonce (RFC 5802)
+
+
+def scram(flags, first, final=""):
+    return bytes([flags]) + (first + "\n" + final).encode("latin-1")
+
+
+SCRAM = {
+    # RFC 5802 section 5, with the server's correct signature
+    "rfc5802_sha1": scram(SHA1, "r=" + CN + "3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096",
+                          "v=rmF9pqV8S7suAoZWja4dJRkFsKQ="),
+    "wrong_signature": scram(0, "r=" + CN + "3rfc,s=QSXCR+Q6sek8bf92,i=64",
+                             "v=rmF9pqV8S7suAoZWja4dJRkFsKQ="),
+    "server_error": scram(0, "r=" + CN + "x,s=c2FsdA==,i=1", "e=invalid-proof"),
+    "extension_after_i": scram(0, "r=" + CN + "x,s=c2FsdA==,i=2,x=y", "v=AAAA,z"),
+    "mandatory_extension": scram(0, "m=must,r=" + CN + "x,s=c2FsdA==,i=2"),
+    "foreign_nonce": scram(0, "r=Xyko+d2lbbFgONRv9qkxdawLx,s=c2FsdA==,i=2"),
+    "only_our_nonce": scram(0, "r=" + CN + ",s=c2FsdA==,i=2"),
+    "bad_salt": scram(0, "r=" + CN + "x,s=c2F!dA==,i=2"),
+    "iterations_over_limit": scram(0, "r=" + CN + "x,s=c2FsdA==,i=100001"),
+    "iterations_zero": scram(0, "r=" + CN + "x,s=c2FsdA==,i=0"),
+    "raw_text": scram(RAW, "cj1meWtvK2QybGJiRmdPTlJ2OXFreGRhd0x4LHM9YzJGc2RBPT0saT0y"),
+    "empty": scram(0, ""),
+}
+
+# ---- oauth: [status buffer size] then the JSON of the error challenge ----
+OAUTH = {
+    "invalid_token": b"\x20" + b'{"status":"invalid_token","schemes":"bearer","scope":"mail"}',
+    "dovecot_401": b"\x20" + b'{"status":"401","schemes":"bearer","scope":"mail"}',
+    "spaces": b"\x20" + b'{ "schemes" : "bearer" , "status" :\n "401" }',
+    "truncated": b"\x04" + b'{"status":"invalid_token"}',
+    "number_status": b"\x20" + b'{"status":401}',
+    "no_status": b"\x20" + b'{"error":"x"}',
+    "unterminated": b"\x40" + b'{"status":"abc',
+    "zero_buffer": b"\x00" + b'{"status":"x"}',
+    "control_bytes": b"\x20" + b'{"status":"a\x01\xffb"}',
+}
+
 TARGETS = {"engine": ENGINE, "reply": REPLY, "ehlo": EHLO, "sasl": SASL, "body": BODY,
-           "conf": CONF, "message": MESSAGE}
+           "conf": CONF, "message": MESSAGE, "scram": SCRAM, "oauth": OAUTH}
 
 
 def write(target, name, data):

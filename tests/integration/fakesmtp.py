@@ -7,6 +7,13 @@ Postfix cannot be made to misbehave, so these cases are played here:
   refuse554   STARTTLS is offered but answered "554 5.7.3" (permanent)
   inject      the 220 reply to STARTTLS is followed, in the same write, by
               bytes a man in the middle injected (CVE-2021-22947 class)
+  external    a well-behaved server for AUTH EXTERNAL, which Postfix cannot
+              offer with Dovecot (it does not pass the client certificate):
+              STARTTLS with the test bed's certificate, a client certificate
+              required and verified against the test CA ($TESTBED_TLS_DIR),
+              AUTH EXTERNAL accepted only with the empty authorization
+              identity, the message read to its final dot ("-- message
+              received" and the subject are logged)
 
 Every line the client sends is appended to the transcript file, so a test
 can prove that no AUTH and no MAIL ever arrived.  Any later command gets a
@@ -15,7 +22,9 @@ doing so.  Serves connections one at a time until killed.
 
 usage: fakesmtp.py MODE PORT TRANSCRIPT READY_FILE
 """
+import os
 import socket
+import ssl
 import sys
 
 mode, port, transcript, ready = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
@@ -65,6 +74,61 @@ def session(conn):
             conn.sendall(b"250 2.0.0 OK\r\n")
 
 
+def external_session(conn):
+    """STARTTLS + client certificate + AUTH EXTERNAL, then an honest DATA."""
+    f = conn.makefile("rb")
+    conn.sendall(b"220 fake.postlet.test ESMTP certificate test server\r\n")
+    tls = False
+    authed = False
+    while True:
+        raw = f.readline(4096)
+        if not raw:
+            log("-- closed by client")
+            return
+        line = raw.decode("latin-1").rstrip("\r\n")
+        log("C: " + line)
+        verb = line.split(" ", 1)[0].upper()
+        if verb == "EHLO":
+            caps = ["fake.postlet.test", "PIPELINING", "8BITMIME"]
+            caps.append("AUTH EXTERNAL PLAIN" if tls else "STARTTLS")
+            out = "".join("250-%s\r\n" % c for c in caps[:-1]) + "250 %s\r\n" % caps[-1]
+            conn.sendall(out.encode())
+        elif verb == "STARTTLS" and not tls:
+            conn.sendall(b"220 2.0.0 Ready to start TLS\r\n")
+            d = os.environ["TESTBED_TLS_DIR"]
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(d + "/server-cert.pem", d + "/server-key.pem")
+            ctx.load_verify_locations(d + "/ca.pem")
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            conn = ctx.wrap_socket(conn, server_side=True)
+            subject = dict(x[0] for x in conn.getpeercert()["subject"])
+            log("-- client certificate verified: CN=%s" % subject.get("commonName", "?"))
+            f = conn.makefile("rb")
+            tls = True
+        elif verb == "AUTH" and tls and line.upper() == "AUTH EXTERNAL =":
+            authed = True
+            conn.sendall(b"235 2.7.0 Authenticated by client certificate\r\n")
+        elif verb == "AUTH":
+            conn.sendall(b"535 5.7.8 Only EXTERNAL with an empty authorization identity\r\n")
+        elif verb in ("MAIL", "RCPT") and not authed:
+            conn.sendall(b"530 5.7.0 Authentication required\r\n")
+        elif verb == "DATA" and authed:
+            conn.sendall(b"354 go ahead\r\n")
+            while True:
+                body = f.readline(65536)
+                if not body or body in (b".\r\n", b".\n"):
+                    break
+                if body.lower().startswith(b"subject:"):
+                    log("-- " + body.decode("latin-1").rstrip("\r\n"))
+            log("-- message received")
+            conn.sendall(b"250 2.0.0 queued\r\n")
+        elif verb == "QUIT":
+            conn.sendall(b"221 2.0.0 Bye\r\n")
+            return
+        else:
+            conn.sendall(b"250 2.0.0 OK\r\n")
+
+
 def main():
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -76,8 +140,11 @@ def main():
         conn.settimeout(30)
         log("-- connection")
         try:
-            session(conn)
-        except OSError as e:
+            if mode == "external":
+                external_session(conn)
+            else:
+                session(conn)
+        except (OSError, ssl.SSLError, KeyError) as e:
             log("-- error: %s" % e)
         finally:
             conn.close()

@@ -20,6 +20,21 @@
 #   TESTBED_SMALL_PORT       (base+591) as submission, SIZE limit 20000 bytes,
 #                                    refuses recipients named refused-*
 #   TESTBED_7BIT_PORT        (base+592) as submission, without 8BITMIME and SMTPUTF8
+#   TESTBED_SASL_PORT        (base+593) as submission, announcing every mechanism
+#                                    Dovecot has: PLAIN LOGIN CRAM-MD5 SCRAM-SHA-256
+#                                    SCRAM-SHA-1 XOAUTH2 OAUTHBEARER (the other
+#                                    ports announce only PLAIN and LOGIN)
+#   TESTBED_EXTERNAL_PORT    (base+594) Dovecot's own submission service (when
+#                                    dovecot-submissiond is installed): STARTTLS,
+#                                    a client certificate verified against the test
+#                                    CA, AUTH EXTERNAL (user = the certificate's CN),
+#                                    relaying to TESTBED_NOTLS_PORT; Postfix cannot
+#                                    offer EXTERNAL through Dovecot
+#   TESTBED_OAUTH_PORT       (base+630) OAuth 2.0 token introspection endpoint
+#                                    (tests/testbed/oauth_introspect.py, HTTP on
+#                                    loopback) behind Dovecot's oauth2 passdb:
+#                                    TESTBED_OAUTH_TOKEN and TESTBED_OAUTH_LONG_TOKEN
+#                                    (1000 bytes) are active for TESTBED_USER
 #   TESTBED_AUTH_PORT        (base+26)  Dovecot auth service used by Postfix
 # TLS negative cases and client certificates (offsets 600-629), all STARTTLS:
 #   TESTBED_EXPIRED_PORT     (base+600) certificate by the test CA, expired
@@ -48,6 +63,9 @@ TESTBED_WRONGNAME_PORT=${TESTBED_WRONGNAME_PORT:-$((TESTBED_PORT_BASE + 589))}
 TESTBED_NOCHUNKING_PORT=${TESTBED_NOCHUNKING_PORT:-$((TESTBED_PORT_BASE + 590))}
 TESTBED_SMALL_PORT=${TESTBED_SMALL_PORT:-$((TESTBED_PORT_BASE + 591))}
 TESTBED_7BIT_PORT=${TESTBED_7BIT_PORT:-$((TESTBED_PORT_BASE + 592))}
+TESTBED_SASL_PORT=${TESTBED_SASL_PORT:-$((TESTBED_PORT_BASE + 593))}
+TESTBED_OAUTH_PORT=${TESTBED_OAUTH_PORT:-$((TESTBED_PORT_BASE + 630))}
+TESTBED_EXTERNAL_PORT=${TESTBED_EXTERNAL_PORT:-$((TESTBED_PORT_BASE + 594))}
 TESTBED_AUTH_PORT=${TESTBED_AUTH_PORT:-$((TESTBED_PORT_BASE + 26))}
 TESTBED_EXPIRED_PORT=$((TESTBED_PORT_BASE + 600))
 TESTBED_NOTYET_PORT=$((TESTBED_PORT_BASE + 601))
@@ -60,6 +78,9 @@ TESTBED_P384_PORT=$((TESTBED_PORT_BASE + 606))
 TESTBED_FAKE_PORT_BASE=$((TESTBED_PORT_BASE + 610))
 TESTBED_USER=${TESTBED_USER:-alerts@postlet.test}
 TESTBED_PASS=${TESTBED_PASS:-s3cret-pass}
+TESTBED_OAUTH_TOKEN=${TESTBED_OAUTH_TOKEN:-ya29.postlet-testbed-access-token}
+# (what tests/testbed/oauth_introspect.py derives from it)
+TESTBED_OAUTH_LONG_TOKEN=$TESTBED_OAUTH_TOKEN.$(printf '%*s' $((1000 - ${#TESTBED_OAUTH_TOKEN} - 1)) '' | tr ' ' x)
 TESTBED_START_TIMEOUT=${TESTBED_START_TIMEOUT:-20}
 
 # Normalise to an absolute path without a trailing slash.
@@ -77,6 +98,9 @@ DC_DIR=$TESTBED_DIR/dovecot
 DC_CONF=$DC_DIR/dovecot.conf
 DC_RUN=$DC_DIR/run
 DC_LOG=$TESTBED_DIR/dovecot.log
+OAUTH_PID=$TESTBED_DIR/oauth.pid
+OAUTH_LOG=$TESTBED_DIR/oauth.log
+TESTBED_SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TLS_DIR=$TESTBED_DIR/tls
 MAIL_DIR=$TESTBED_DIR/mail
 DELIVER=$TESTBED_DIR/deliver.sh
@@ -119,6 +143,21 @@ install_packages() {
 	fi
 	if [ "$made_policy" -eq 1 ]; then rm -f "$policy"; fi
 	[ "$rc" -eq 0 ] || die "apt-get install ${missing[*]} failed"
+}
+
+# Dovecot's submission service (AUTH EXTERNAL port): optional, tried once.
+have_submissiond() { [ -x /usr/lib/dovecot/submission ] && [ -x /usr/lib/dovecot/submission-login ]; }
+install_submissiond() {
+	have_submissiond && return 0
+	[ "$(id -u)" -eq 0 ] || return 0
+	local policy=/usr/sbin/policy-rc.d made_policy=0
+	if [ ! -e "$policy" ]; then
+		printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && made_policy=1
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		dovecot-submissiond >/dev/null 2>&1 ||
+		say "dovecot-submissiond not installed: no AUTH EXTERNAL port"
+	if [ "$made_policy" -eq 1 ]; then rm -f "$policy"; fi
 }
 
 # ------------------------------------------------------------------- TLS --
@@ -339,6 +378,9 @@ smtpd_sasl_type = dovecot
 smtpd_sasl_path = inet:127.0.0.1:$TESTBED_AUTH_PORT
 smtpd_sasl_auth_enable = no
 smtpd_sasl_security_options = noanonymous
+# Dovecot offers more (see TESTBED_SASL_PORT); the usual ports keep the
+# mechanisms (and round trips) of a typical submission server.
+smtpd_sasl_mechanism_filter = plain, login
 smtpd_relay_restrictions = permit_sasl_authenticated, reject
 smtpd_recipient_restrictions = permit_sasl_authenticated, reject
 smtpd_error_sleep_time = 0
@@ -390,6 +432,12 @@ $TESTBED_7BIT_PORT inet n       -       n       -       -       smtpd
   -o smtpd_tls_auth_only=yes
   -o smtpd_sasl_auth_enable=yes
   -o smtpd_discard_ehlo_keywords=8bitmime,smtputf8
+$TESTBED_SASL_PORT inet n       -       n       -       -       smtpd
+  -o syslog_name=postfix-postlet-testbed/sasl
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_auth_only=yes
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_sasl_mechanism_filter=!external,static:rest
 $TESTBED_EXPIRED_PORT inet n       -       n       -       -       smtpd
   -o syslog_name=postfix-postlet-testbed/expired
   -o smtpd_tls_security_level=encrypt
@@ -464,6 +512,43 @@ maildir   unix  -       n       n       -       -       pipe
 EOF
 }
 
+# Dovecot's submission service for AUTH EXTERNAL (see TESTBED_EXTERNAL_PORT).
+submission_conf() {
+	cat <<EOF
+protocols = submission
+ssl = yes
+ssl_cert = <$TLS_DIR/server-cert.pem
+ssl_key = <$TLS_DIR/server-key.pem
+ssl_ca = <$TLS_DIR/ca.pem
+ssl_verify_client_cert = yes
+# the test CA publishes no CRL
+ssl_require_crl = no
+auth_ssl_username_from_cert = yes
+# the certificate's CN ("alerts client") is the user name
+auth_username_chars =
+hostname = mail.postlet.test
+# the submission process wants a mail store, even though it keeps nothing
+mail_location = maildir:$DC_DIR/submission-maildir
+submission_relay_host = 127.0.0.1
+submission_relay_port = $TESTBED_NOTLS_PORT
+submission_relay_ssl = no
+submission_relay_user = $TESTBED_USER
+submission_relay_password = $TESTBED_PASS
+service submission-login {
+  inet_listener submission {
+    address = 127.0.0.1
+    port = $TESTBED_EXTERNAL_PORT
+  }
+}
+# EXTERNAL: the verified certificate is the credential
+passdb {
+  driver = static
+  mechanisms = external
+  args = nopassword=y
+}
+EOF
+}
+
 write_dovecot_conf() {
 	mkdir -p "$DC_DIR" "$DC_RUN" "$DC_DIR/state"
 	chmod 755 "$DC_DIR"
@@ -473,8 +558,20 @@ write_dovecot_conf() {
 		umask 077
 		printf '%s:{PLAIN}%s\n' "$TESTBED_USER" "$TESTBED_PASS" >"$DC_DIR/passwd"
 	)
+	if have_submissiond; then
+		mkdir -p "$DC_DIR/submission-maildir"
+		chown "$MAIL_UID:$MAIL_GID" "$DC_DIR/submission-maildir"
+	fi
 	chown root:dovecot "$DC_DIR/passwd" 2>/dev/null || true
 	chmod 640 "$DC_DIR/passwd"
+	cat >"$DC_DIR/oauth2.conf.ext" <<EOF
+introspection_mode = post
+introspection_url = http://127.0.0.1:$TESTBED_OAUTH_PORT/introspect
+force_introspection = yes
+username_attribute = username
+active_attribute = active
+active_value = true
+EOF
 	cat >"$DC_CONF" <<EOF
 # generated by tests/testbed/testbed.sh -- private SASL-only instance
 instance_name = postlet-testbed
@@ -486,17 +583,27 @@ protocols = none
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login cram-md5 scram-sha-256 scram-sha-1 xoauth2 oauthbearer$(have_submissiond && echo " external")
 auth_verbose = yes
 auth_failure_delay = 0
+# The password is stored in clear ({PLAIN}) so that every mechanism,
+# CRAM-MD5 and SCRAM included, can be checked against it.
 passdb {
   driver = passwd-file
+  mechanisms = plain login cram-md5 scram-sha-256 scram-sha-1
   args = scheme=PLAIN username_format=%u $DC_DIR/passwd
+}
+# Bearer tokens: asked of the local introspection endpoint.
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = $DC_DIR/oauth2.conf.ext
 }
 userdb {
   driver = static
   args = uid=$MAIL_UID gid=$MAIL_GID home=/nonexistent
 }
+$(if have_submissiond; then submission_conf; fi)
 service auth {
   inet_listener postfix {
     address = 127.0.0.1
@@ -517,6 +624,7 @@ pid_alive() { # pidfile
 }
 
 postfix_running() { pid_alive "$PF_SPOOL/pid/master.pid"; }
+oauth_running() { pid_alive "$OAUTH_PID"; }
 dovecot_running() { pid_alive "$DC_RUN/master.pid"; }
 
 port_open() { # port [host]
@@ -525,8 +633,10 @@ port_open() { # port [host]
 }
 
 all_ports() {
-	echo "$TESTBED_AUTH_PORT $TESTBED_SUBMISSION_PORT $TESTBED_SUBMISSIONS_PORT $TESTBED_NOTLS_PORT $TESTBED_WRONGNAME_PORT" \
-		"$TESTBED_NOCHUNKING_PORT $TESTBED_SMALL_PORT $TESTBED_7BIT_PORT" \
+	local ext=""
+	if have_submissiond; then ext="$TESTBED_EXTERNAL_PORT "; fi
+	echo "$ext$TESTBED_AUTH_PORT $TESTBED_SUBMISSION_PORT $TESTBED_SUBMISSIONS_PORT $TESTBED_NOTLS_PORT $TESTBED_WRONGNAME_PORT" \
+		"$TESTBED_NOCHUNKING_PORT $TESTBED_SMALL_PORT $TESTBED_7BIT_PORT $TESTBED_SASL_PORT $TESTBED_OAUTH_PORT" \
 		"$TESTBED_EXPIRED_PORT $TESTBED_NOTYET_PORT $TESTBED_UNKNOWNCA_PORT $TESTBED_SELFSIGNED_PORT" \
 		"$TESTBED_OLDTLS_PORT $TESTBED_CLIENTCERT_PORT $TESTBED_P384_PORT"
 }
@@ -563,18 +673,27 @@ wait_pid_gone() { # pid seconds
 cmd_start() {
 	[ "$(id -u)" -eq 0 ] || die "must run as root (Postfix needs it)"
 	install_packages
+	install_submissiond
 	mkdir -p "$TESTBED_DIR"
 	chmod 755 "$TESTBED_DIR"
-	if postfix_running && dovecot_running; then
-		if TESTBED_START_TIMEOUT=5 wait_ports; then
+	if postfix_running || dovecot_running || oauth_running; then
+		if postfix_running && dovecot_running && oauth_running &&
+			TESTBED_START_TIMEOUT=5 wait_ports; then
 			say "already running in $TESTBED_DIR"
 			return 0
 		fi
-		say "running but not answering: restarting"
+		# partly running, or started by an older testbed.sh without
+		# today's services: start everything afresh
+		say "running but incomplete or not answering: restarting"
 		cmd_stop
 	fi
 	make_tls
 	write_deliver
+	if ! oauth_running; then
+		say "starting OAuth introspection endpoint (127.0.0.1:$TESTBED_OAUTH_PORT)"
+		python3 "$TESTBED_SCRIPT_DIR/oauth_introspect.py" "$TESTBED_OAUTH_PORT" \
+			"$TESTBED_OAUTH_TOKEN" "$TESTBED_USER" "$OAUTH_PID" </dev/null >>"$OAUTH_LOG" 2>&1 &
+	fi
 	if ! dovecot_running; then
 		write_dovecot_conf
 		say "starting dovecot (auth on 127.0.0.1:$TESTBED_AUTH_PORT)"
@@ -615,6 +734,12 @@ cmd_stop() {
 			kill -KILL "$pid" 2>/dev/null || true
 		fi
 	fi
+	if oauth_running; then
+		pid=$(tr -dc '0-9' <"$OAUTH_PID")
+		say "stopping OAuth endpoint (pid $pid)"
+		kill -TERM "$pid" 2>/dev/null || true
+		wait_pid_gone "$pid" 15 || kill -KILL "$pid" 2>/dev/null || true
+	fi
 	say "stopped"
 }
 
@@ -632,6 +757,12 @@ cmd_status() {
 		echo "dovecot: stopped"
 		rc=1
 	fi
+	if oauth_running; then
+		echo "oauth: running (pid $(tr -dc '0-9' <"$OAUTH_PID"))"
+	else
+		echo "oauth: stopped"
+		rc=1
+	fi
 	for p in $(all_ports); do
 		if port_open "$p"; then echo "port $p: open"; else echo "port $p: closed"; fi
 	done
@@ -643,6 +774,7 @@ cmd_env() {
 	for v in TESTBED_DIR TESTBED_PORT_BASE TESTBED_SUBMISSION_PORT TESTBED_SUBMISSIONS_PORT \
 		TESTBED_NOTLS_PORT TESTBED_WRONGNAME_PORT TESTBED_AUTH_PORT \
 		TESTBED_NOCHUNKING_PORT TESTBED_SMALL_PORT TESTBED_7BIT_PORT \
+		TESTBED_SASL_PORT TESTBED_OAUTH_PORT TESTBED_OAUTH_TOKEN TESTBED_OAUTH_LONG_TOKEN TESTBED_EXTERNAL_PORT \
 		TESTBED_EXPIRED_PORT TESTBED_NOTYET_PORT TESTBED_UNKNOWNCA_PORT TESTBED_SELFSIGNED_PORT \
 		TESTBED_OLDTLS_PORT TESTBED_CLIENTCERT_PORT TESTBED_P384_PORT TESTBED_FAKE_PORT_BASE \
 		TESTBED_USER TESTBED_PASS; do
@@ -653,6 +785,7 @@ cmd_env() {
 	printf 'export TESTBED_MAIL=%q\n' "$MAIL_DIR"
 	printf 'export TESTBED_POSTFIX_LOG=%q\n' "$PF_LOG"
 	printf 'export TESTBED_DOVECOT_LOG=%q\n' "$DC_LOG"
+	printf 'export TESTBED_OAUTH_LOG=%q\n' "$OAUTH_LOG"
 }
 
 case ${1:-} in

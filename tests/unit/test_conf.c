@@ -388,16 +388,16 @@ static void test_unsupported_auth(void **state)
 	char path[64];
 
 	(void)state;
-	assert_int_equal(load_str("account x\nauth cram-md5\n", 0600, NULL, &a,
+	assert_int_equal(load_str("account x\nauth digest-md5\n", 0600, NULL, &a,
 				  err, sizeof(err), path), PL_E_CONFIG);
-	assert_contains(err, ":2: authentication method 'cram-md5' is not "
+	assert_contains(err, ":2: authentication method 'digest-md5' is not "
 			     "supported yet");
 
 	pl_conf_clear(&a);
-	assert_int_equal(pl_conf_set(&a, "auth", "xoauth2", err, sizeof(err)),
+	assert_int_equal(pl_conf_set(&a, "auth", "scram-sha-256-plus", err, sizeof(err)),
 			 PL_E_CONFIG);
 	assert_string_equal(err,
-		"authentication method 'xoauth2' is not supported yet");
+		"authentication method 'scram-sha-256-plus' is not supported yet");
 	assert_int_equal(pl_conf_set(&a, "auth", "bogus", err, sizeof(err)),
 			 PL_E_CONFIG);
 	assert_contains(err, "invalid value 'bogus' for 'auth'");
@@ -491,10 +491,43 @@ static void test_permissions(void **state)
 			 PL_E_CONFIG);
 	assert_contains(err, "permissions");
 
+	/* an OAuth token is a secret like a password */
+	assert_int_equal(load_str("account x\noauth_token ya29.t\n", 0644, NULL, &a, err,
+				  sizeof(err), path), PL_E_CONFIG);
+	assert_contains(err, "permissions");
+	assert_int_equal(load_str("account x\noauth_token ya29.t\n", 0600, NULL, &a, err,
+				  sizeof(err), path), PL_OK);
+	assert_string_equal(a.oauth_token, "ya29.t");
+
 	/* no secrets: a world-readable file is fine */
 	assert_int_equal(load_str("account x\nhost h.example\n", 0644, NULL, &a,
 				  err, sizeof(err), path), PL_OK);
 	assert_string_equal(a.host, "h.example");
+}
+
+/* Credentials up to the engine's Kconfig limits, never cut. */
+static void test_credential_limits(void **state)
+{
+	static char v[CONFIG_POSTLET_AUTH_SECRET_MAX + 2];
+	pl_account_conf a;
+	char err[256] = "";
+
+	(void)state;
+	pl_conf_clear(&a);
+	memset(v, 'p', CONFIG_POSTLET_AUTH_SECRET_MAX);
+	assert_int_equal(pl_conf_set(&a, "password", v, err, sizeof(err)), PL_OK);
+	assert_int_equal(strlen(a.password), CONFIG_POSTLET_AUTH_SECRET_MAX);
+	assert_int_equal(pl_conf_set(&a, "oauth_token", v, err, sizeof(err)), PL_OK);
+	v[CONFIG_POSTLET_AUTH_SECRET_MAX] = 'p';
+	assert_int_equal(pl_conf_set(&a, "password", v, err, sizeof(err)), PL_E_CONFIG);
+	assert_contains(err, "too long");
+	assert_int_equal(strlen(a.password), CONFIG_POSTLET_AUTH_SECRET_MAX); /* unchanged */
+	assert_int_equal(pl_conf_set(&a, "oauth_token", v, err, sizeof(err)), PL_E_CONFIG);
+	v[CONFIG_POSTLET_AUTH_USER_MAX] = '\0';
+	assert_int_equal(pl_conf_set(&a, "user", v, err, sizeof(err)), PL_OK);
+	v[CONFIG_POSTLET_AUTH_USER_MAX] = 'u';
+	v[CONFIG_POSTLET_AUTH_USER_MAX + 1] = '\0';
+	assert_int_equal(pl_conf_set(&a, "user", v, err, sizeof(err)), PL_E_CONFIG);
 }
 
 static void test_dev_null(void **state)
@@ -668,6 +701,26 @@ static void test_set_each_kind(void **state)
 	assert_int_equal(pl_conf_set(&a, "auth", "LOGIN", err, sizeof(err)),
 			 PL_OK);
 	assert_int_equal(a.auth, PL_CONF_AUTH_LOGIN);
+	{
+		static const struct {
+			const char *v;
+			enum pl_conf_auth a;
+		} mechs[] = {
+			{ "cram-md5", PL_CONF_AUTH_CRAM_MD5 },
+			{ "SCRAM-SHA-1", PL_CONF_AUTH_SCRAM_SHA1 },
+			{ "scram-sha-256", PL_CONF_AUTH_SCRAM_SHA256 },
+			{ "xoauth2", PL_CONF_AUTH_XOAUTH2 },
+			{ "oauthbearer", PL_CONF_AUTH_OAUTHBEARER },
+			{ "external", PL_CONF_AUTH_EXTERNAL },
+		};
+		for (size_t i = 0; i < sizeof(mechs) / sizeof(mechs[0]); i++) {
+			assert_int_equal(pl_conf_set(&a, "auth", mechs[i].v, err, sizeof(err)),
+					 PL_OK);
+			assert_int_equal(a.auth, mechs[i].a);
+		}
+	}
+	assert_int_equal(pl_conf_set(&a, "oauth_token", "ya29.token", err, sizeof(err)), PL_OK);
+	assert_string_equal(a.oauth_token, "ya29.token");
 	assert_int_equal(pl_conf_set(&a, "auth", "off", err, sizeof(err)),
 			 PL_OK);
 	assert_int_equal(a.auth, PL_CONF_AUTH_OFF);
@@ -895,6 +948,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_key),
 		cmocka_unit_test(test_bad_port),
 		cmocka_unit_test(test_unsupported_auth),
+		cmocka_unit_test(test_credential_limits),
 		cmocka_unit_test(test_refused_keys),
 		cmocka_unit_test(test_ignored_keys),
 		cmocka_unit_test(test_dropin_keys),

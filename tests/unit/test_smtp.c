@@ -784,6 +784,387 @@ static void test_auth_535_no_enhanced_cap(void **state)
 	run_free(r);
 }
 
+/* ---- 7b: SASL mechanisms ------------------------------------------------- */
+
+/* RFC 7677 example: user "user", password "pencil". */
+#define SCRAM_NONCE "rOprNGfwEbeRWgbNEkqO"
+#define SCRAM_C1 "AUTH SCRAM-SHA-256 biwsbj11c2VyLHI9ck9wck5HZndFYmVSV2diTkVrcU8=\r\n"
+#define SCRAM_S1                                                                        \
+	"334 cj1yT3ByTkdmd0ViZVJXZ2JORWtxTyVodllEcFdVYTJSYVRDQWZ1eEZJbGopaE5sRiRrMCxzPVcy" \
+	"MlphSjBTTlk3c29Fc1VFamI2Z1E9PSxpPTQwOTY=\r\n"
+#define SCRAM_C2                                                                       \
+	"Yz1iaXdzLHI9ck9wck5HZndFYmVSV2diTkVrcU8laHZZRHBXVWEyUmFUQ0FmdXhGSWxqKWhObEYkazAs" \
+	"cD1kSHpiWmFwV0lrNGpVaE4rVXRlOXl0YWc5empmTUhnc3FtbWl6N0FuZFZRPQ==\r\n"
+#define SCRAM_S2 "334 dj02cnJpVFJCaTIzV3BSUi93dHVwK21NaFVaVW4vZEI1bkxUSlJzamw5NUc0PQ==\r\n"
+#define SCRAM_S2_BAD "334 dj03cnJpVFJCaTIzV3BSUi93dHVwK21NaFVaVW4vZEI1bkxUSlJzamw5NUc0PQ==\r\n"
+#define EHLO_ALL                                                                        \
+	"250-mx.test\r\n250-PIPELINING\r\n250-ENHANCEDSTATUSCODES\r\n"                     \
+	"250-AUTH LOGIN PLAIN CRAM-MD5 SCRAM-SHA-1 SCRAM-SHA-256 XOAUTH2 OAUTHBEARER EXTERNAL\r\n" \
+	"250 8BITMIME\r\n"
+#define AFTER_AUTH                                                                      \
+	S("235 2.7.0 Authentication successful\r\n"), C1(ENVELOPE2),                       \
+		S("250 2.1.0 ok\r\n250 2.1.5 ok\r\n250 2.1.5 ok\r\n354 go ahead\r\n"),          \
+		BODY("x\n", 1), C("x\r\n.\r\n"), S("250 2.0.0 queued\r\n"), C("QUIT\r\n"), DONE()
+
+static pl_smtp_params scram_params(void)
+{
+	pl_smtp_params p = params();
+
+	/* what "auth on" allows */
+	p.auth_mechs = PL_AUTH_SCRAM_SHA256 | PL_AUTH_PLAIN | PL_AUTH_LOGIN;
+	p.password = "pencil";
+	p.scram_nonce = SCRAM_NONCE;
+	return p;
+}
+
+/* "auth on": SCRAM-SHA-256 preferred over PLAIN; the server's signature is
+ * checked before the empty answer that completes the exchange. */
+static void test_sasl_scram_sha256(void **state)
+{
+	pl_smtp_params p = scram_params();
+	static const struct step st[] = {
+		STARTTLS_PREFIX(EHLO_PRE, EHLO_ALL),
+		C(SCRAM_C1),
+		STOP(),
+	};
+	static const struct step rest[] = {
+		S(SCRAM_S1),
+		C(SCRAM_C2),
+		S(SCRAM_S2),
+		C("\r\n"),
+		AFTER_AUTH,
+	};
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 4096, st);
+	/* the trace hides the server's SCRAM messages too */
+	assert_true(pl_smtp_rx_secret(&r->s));
+	run_steps(r, rest);
+	assert_false(pl_smtp_rx_secret(&r->s));
+	run_free(r);
+}
+
+/* A wrong server signature: the exchange is cancelled ("*"), nothing of
+ * the mail is sent. */
+static void test_sasl_scram_wrong_signature(void **state)
+{
+	pl_smtp_params p = scram_params();
+	static const struct step st[] = {
+		STARTTLS_PREFIX(EHLO_PRE, EHLO_ALL),
+		C(SCRAM_C1),
+		S(SCRAM_S1),
+		C(SCRAM_C2),
+		S(SCRAM_S2_BAD),
+		FAILED_EXACT(PL_E_AUTH_FAILED, PL_STAGE_AUTH, -1, "*\r\nQUIT\r\n"),
+	};
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 4096, st);
+	assert_non_null(strstr(pl_smtp_error_info(&r->s)->text, "server signature"));
+	assert_never_sent(r, "MAIL");
+	run_free(r);
+}
+
+/* 235 straight after the proof: the server never proved itself. */
+static void test_sasl_scram_missing_signature(void **state)
+{
+	pl_smtp_params p = scram_params();
+	static const struct step st[] = {
+		STARTTLS_PREFIX(EHLO_PRE, EHLO_ALL),
+		C(SCRAM_C1),
+		S(SCRAM_S1),
+		C(SCRAM_C2),
+		S("235 2.7.0 Authentication successful\r\n"),
+		FAILED_EXACT(PL_E_AUTH_FAILED, PL_STAGE_AUTH, 235, "QUIT\r\n"),
+	};
+	struct run *r;
+
+	(void)state;
+	r = script(&p, 4096, st);
+	assert_non_null(strstr(pl_smtp_error_info(&r->s)->text, "server signature"));
+	assert_never_sent(r, "MAIL");
+	run_free(r);
+}
+
+/* i=100001 (over CONFIG_POSTLET_SCRAM_ITER_MAX): refused, no proof sent. */
+static void test_sasl_scram_iterations_too_high(void **state)
+{
+	pl_smtp_params p = scram_params();
+	static const struct step st[] = {
+		STARTTLS_PREFIX(EHLO_PRE, EHLO_ALL),
+		C(SCRAM_C1),
+		S("334 cj1yT3ByTkdmd0ViZVJXZ2JORWtxTyVodllEcFdVYTJSYVRDQWZ1eEZJbGopaE5sRiRrMCxzPVcy"
+		  "MlphSjBTTlk3c29Fc1VFamI2Z1E9PSxpPTEwMDAwMQ==\r\n"),
+		FAILED_EXACT(PL_E_LIMIT, PL_STAGE_AUTH, -1, "*\r\nQUIT\r\n"),
+	};
+	struct run *r;
+
+	(void)state;
+	assert_true(CONFIG_POSTLET_SCRAM_ITER_MAX < 100001);
+	r = script(&p, 4096, st);
+	assert_non_null(strstr(pl_smtp_error_info(&r->s)->text, "ITER_MAX"));
+	run_free(r);
+}
+
+/* Malformed server-first messages: a nonce that is not ours, no salt,
+ * not base64, empty. */
+static void test_sasl_scram_malformed(void **state)
+{
+	static const char *const bad[] = {
+		/* r=XOprNGfwEbeRWgbNEkqO%hvY...,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096 */
+		("334 cj1YT3ByTkdmd0ViZVJXZ2JORWtxTyVodllEcFdVYTJSYVRDQWZ1eEZJbGopaE5sRiRrMCxzPVcy"
+		 "MlphSjBTTlk3c29Fc1VFamI2Z1E9PSxpPTQwOTY=\r\n"),
+		"334 cj1yT3ByTkdmd0ViZVJXZ2JORWtxT3gsaT00MDk2\r\n", /* r=...x,i=4096 */
+		"334 !!not base64!!\r\n",
+		"334 \r\n",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		pl_smtp_params p = scram_params();
+		struct step st[] = {
+			STARTTLS_PREFIX(EHLO_PRE, EHLO_ALL),
+			C(SCRAM_C1),
+			{ .k = ST_S, .d = bad[i], .n = strlen(bad[i]) },
+			FAILED_EXACT(PL_E_PROTOCOL, PL_STAGE_AUTH, -1, "*\r\nQUIT\r\n"),
+		};
+
+		script_free(&p, 4096, st);
+	}
+}
+
+/* SCRAM allowed without a nonce from the driver: refused at init. */
+static void test_sasl_scram_needs_nonce(void **state)
+{
+	pl_smtp_params p = scram_params();
+	pl_smtp s;
+	uint8_t tx[1024];
+
+	(void)state;
+	p.scram_nonce = NULL;
+	assert_int_equal(pl_smtp_init(&s, &p, tx, sizeof(tx)), PL_E_USAGE);
+	p.scram_nonce = "short";
+	assert_int_equal(pl_smtp_init(&s, &p, tx, sizeof(tx)), PL_E_USAGE);
+	p.auth_mechs = PL_AUTH_PLAIN; /* no SCRAM: no nonce needed */
+	assert_int_equal(pl_smtp_init(&s, &p, tx, sizeof(tx)), PL_OK);
+}
+
+/* SCRAM-SHA-1 and CRAM-MD5 only when asked for by name. */
+static void test_sasl_scram_sha1(void **state)
+{
+	pl_smtp_params p = scram_params();
+	static const struct step st[] = {
+		STARTTLS_PREFIX(EHLO_PRE, EHLO_ALL),
+		/* n,,n=user,r=rOprNGfwEbeRWgbNEkqO */
+		C("AUTH SCRAM-SHA-1 biwsbj11c2VyLHI9ck9wck5HZndFYmVSV2diTkVrcU8=\r\n"),
+		S("535 5.7.8 no\r\n"),
+		FAILED(PL_E_AUTH_FAILED, PL_STAGE_AUTH, 535),
+	};
+
+	(void)state;
+	p.auth_mechs = PL_AUTH_SCRAM_SHA1;
+	script_free(&p, 4096, st);
+}
+
+static void test_sasl_cram_md5(void **state)
+{
+	pl_smtp_params p = params();
+	static const struct step st[] = {
+		STARTTLS_PREFIX(EHLO_PRE, EHLO_ALL),
+		C("AUTH CRAM-MD5\r\n"),
+		S("334 PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\r\n"),
+		C("dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\r\n"),
+		AFTER_AUTH,
+	};
+
+	(void)state;
+	p.auth_mechs = PL_AUTH_CRAM_MD5;
+	p.user = "tim";
+	p.password = "tanstaaftanstaaf";
+	script_free(&p, 4096, st);
+}
+
+static void test_sasl_xoauth2(void **state)
+{
+	pl_smtp_params p = params();
+	static const struct step st[] = {
+		STARTTLS_PREFIX(EHLO_PRE, EHLO_ALL),
+		C("AUTH XOAUTH2 dXNlcj11c2VyAWF1dGg9QmVhcmVyIHRvawEB\r\n"),
+		AFTER_AUTH,
+	};
+
+	(void)state;
+	p.auth_mechs = PL_AUTH_XOAUTH2;
+	p.password = "tok";
+	script_free(&p, 4096, st);
+}
+
+/* XOAUTH2 refused: the JSON challenge gets an empty answer. */
+static void test_sasl_xoauth2_error(void **state)
+{
+	pl_smtp_params p = params();
+	static const struct step st[] = {
+		STARTTLS_PREFIX(EHLO_PRE, EHLO_ALL),
+		C("AUTH XOAUTH2 dXNlcj11c2VyAWF1dGg9QmVhcmVyIHRvawEB\r\n"),
+		S("334 eyJzdGF0dXMiOiI0MDEiLCJzY2hlbWVzIjoiYmVhcmVyIiwic2NvcGUiOiJtYWlsIn0=\r\n"),
+		C("\r\n"),
+		S("535 5.7.8 Error: authentication failed\r\n"),
+		FAILED(PL_E_AUTH_FAILED, PL_STAGE_AUTH, 535),
+	};
+	struct run *r;
+
+	(void)state;
+	p.auth_mechs = PL_AUTH_XOAUTH2;
+	p.password = "tok";
+	r = script(&p, 4096, st);
+	assert_non_null(strstr(pl_smtp_error_info(&r->s)->text, "(OAuth status: 401)"));
+	run_free(r);
+}
+
+/* OAUTHBEARER with host and port (RFC 7628 3.1). */
+static void test_sasl_oauthbearer(void **state)
+{
+	pl_smtp_params p = params();
+	static const struct step st[] = {
+		STARTTLS_PREFIX(EHLO_PRE, EHLO_ALL),
+		C("AUTH OAUTHBEARER bixhPXVzZXIsAWhvc3Q9bXgudGVzdAFwb3J0PTU4NwFhdXRoPUJlYXJlciB0b2sBAQ==\r\n"),
+		AFTER_AUTH,
+	};
+
+	(void)state;
+	p.auth_mechs = PL_AUTH_OAUTHBEARER;
+	p.password = "tok";
+	p.sasl_host = "mx.test";
+	p.sasl_port = 587;
+	script_free(&p, 4096, st);
+}
+
+/* RFC 7628 3.2.3: the error challenge is answered with a single 0x01
+ * ("AQ=="), the final 535 is reported with the JSON status. */
+static void test_sasl_oauthbearer_error_challenge(void **state)
+{
+	pl_smtp_params p = params();
+	static const struct step st[] = {
+		STARTTLS_PREFIX(EHLO_PRE, EHLO_ALL),
+		C("AUTH OAUTHBEARER bixhPXVzZXIsAWF1dGg9QmVhcmVyIHRvawEB\r\n"),
+		S("334 eyJzdGF0dXMiOiJpbnZhbGlkX3Rva2VuIiwic2NoZW1lcyI6ImJlYXJlciIsInNjb3BlIjoibWFpbCJ9\r\n"),
+		C("AQ==\r\n"),
+		S("535 5.7.8 Authentication failed\r\n"),
+		FAILED(PL_E_AUTH_FAILED, PL_STAGE_AUTH, 535),
+	};
+	struct run *r;
+
+	(void)state;
+	p.auth_mechs = PL_AUTH_OAUTHBEARER;
+	p.password = "tok";
+	r = script(&p, 4096, st);
+	assert_string_equal(pl_smtp_error_info(&r->s)->text,
+			    "535 5.7.8 Authentication failed (OAuth status: invalid_token)");
+	assert_never_sent(r, "MAIL");
+	run_free(r);
+}
+
+/* EXTERNAL: no user or password, the certificate is the identity. */
+static void test_sasl_external(void **state)
+{
+	pl_smtp_params p = params();
+	static const struct step st[] = {
+		STARTTLS_PREFIX(EHLO_PRE, EHLO_ALL),
+		C("AUTH EXTERNAL =\r\n"),
+		AFTER_AUTH,
+	};
+
+	(void)state;
+	p.auth_mechs = PL_AUTH_EXTERNAL;
+	p.user = p.password = NULL;
+	script_free(&p, 4096, st);
+}
+
+/* A configured mechanism the server does not offer: the error names what
+ * it does offer; nothing is sent. */
+static void test_sasl_not_offered(void **state)
+{
+	pl_smtp_params p = scram_params();
+	static const struct step st[] = {
+		STARTTLS_PREFIX(EHLO_PRE, EHLO_TLS),
+		FAILED(PL_E_AUTH_UNAVAILABLE, PL_STAGE_AUTH, -1),
+	};
+	struct run *r;
+
+	(void)state;
+	p.auth_mechs = PL_AUTH_SCRAM_SHA256;
+	r = script(&p, 4096, st);
+	assert_string_equal(pl_smtp_error_info(&r->s)->text,
+			    "server offers AUTH PLAIN LOGIN; configured: SCRAM-SHA-256");
+	assert_never_sent(r, "AUTH");
+	run_free(r);
+}
+
+/* "auth on" against a server with only PLAIN: PLAIN, as before. */
+static void test_sasl_auto_falls_back_to_plain(void **state)
+{
+	pl_smtp_params p = scram_params();
+	static const struct step st[] = {
+		STARTTLS_PREFIX(EHLO_PRE, EHLO_TLS),
+		C("AUTH PLAIN AHVzZXIAcGVuY2ls\r\n"),
+		AFTER_AUTH,
+	};
+
+	(void)state;
+	script_free(&p, 4096, st);
+}
+
+/* A long token: fits the default buffer; in a small one the AUTH line
+ * fails with PL_E_LIMIT instead of being cut. */
+static void test_sasl_long_token(void **state)
+{
+	static char token[CONFIG_POSTLET_AUTH_SECRET_MAX + 1];
+	pl_smtp_params p = params();
+	static const struct step st_fail[] = {
+		STARTTLS_PREFIX(EHLO_PRE, EHLO_ALL),
+		FAILED_EXACT(PL_E_LIMIT, PL_STAGE_AUTH, -1, "QUIT\r\n"),
+	};
+	static const struct step st_ok[] = {
+		STARTTLS_PREFIX(EHLO_PRE, EHLO_ALL),
+		STOP(),
+	};
+	struct run *r;
+	size_t len;
+	const uint8_t *d;
+
+	(void)state;
+	memset(token, 'T', CONFIG_POSTLET_AUTH_SECRET_MAX);
+	p.auth_mechs = PL_AUTH_OAUTHBEARER;
+	p.password = token;
+	r = script(&p, 1024, st_fail);
+	assert_non_null(strstr(pl_smtp_error_info(&r->s)->text, "transmit buffer"));
+	assert_never_sent(r, "AUTH");
+	run_free(r);
+
+	r = run_new(&p, CONFIG_POSTLET_TX_BUF_SIZE);
+	run_steps(r, st_ok);
+	assert_int_equal(pl_smtp_want(&r->s), PL_WANT_SEND);
+	d = pl_smtp_tx_data(&r->s, &len);
+	assert_true(pl_smtp_tx_secret(&r->s));
+	assert_int_equal(len, strlen("AUTH OAUTHBEARER ") + (CONFIG_POSTLET_AUTH_SECRET_MAX + 24 + 2) / 3 * 4 + 2);
+	assert_memory_equal(d, "AUTH OAUTHBEARER ", 17);
+	run_free(r);
+
+	/* one byte over the limit: refused at init */
+	{
+		static char longer[CONFIG_POSTLET_AUTH_SECRET_MAX + 2];
+		pl_smtp s;
+		uint8_t tx[1024];
+
+		memset(longer, 'T', CONFIG_POSTLET_AUTH_SECRET_MAX + 1);
+		p.password = longer;
+		assert_int_equal(pl_smtp_init(&s, &p, tx, sizeof(tx)), PL_E_LIMIT);
+	}
+}
+
 /* ---- 8: AUTH in clear text ---------------------------------------------- */
 
 static void test_cleartext_auth_refused(void **state)
@@ -2818,6 +3199,22 @@ int main(void)
 		cmocka_unit_test_teardown(test_auth_535, teardown),
 		cmocka_unit_test_teardown(test_auth_454_tempfail, teardown),
 		cmocka_unit_test_teardown(test_auth_535_no_enhanced_cap, teardown),
+		cmocka_unit_test_teardown(test_sasl_scram_sha256, teardown),
+		cmocka_unit_test_teardown(test_sasl_scram_wrong_signature, teardown),
+		cmocka_unit_test_teardown(test_sasl_scram_missing_signature, teardown),
+		cmocka_unit_test_teardown(test_sasl_scram_iterations_too_high, teardown),
+		cmocka_unit_test_teardown(test_sasl_scram_malformed, teardown),
+		cmocka_unit_test_teardown(test_sasl_scram_needs_nonce, teardown),
+		cmocka_unit_test_teardown(test_sasl_scram_sha1, teardown),
+		cmocka_unit_test_teardown(test_sasl_cram_md5, teardown),
+		cmocka_unit_test_teardown(test_sasl_xoauth2, teardown),
+		cmocka_unit_test_teardown(test_sasl_xoauth2_error, teardown),
+		cmocka_unit_test_teardown(test_sasl_oauthbearer, teardown),
+		cmocka_unit_test_teardown(test_sasl_oauthbearer_error_challenge, teardown),
+		cmocka_unit_test_teardown(test_sasl_external, teardown),
+		cmocka_unit_test_teardown(test_sasl_not_offered, teardown),
+		cmocka_unit_test_teardown(test_sasl_auto_falls_back_to_plain, teardown),
+		cmocka_unit_test_teardown(test_sasl_long_token, teardown),
 		cmocka_unit_test_teardown(test_cleartext_auth_refused, teardown),
 		cmocka_unit_test_teardown(test_cleartext_auth_opt_in, teardown),
 		cmocka_unit_test_teardown(test_implicit_tls, teardown),
