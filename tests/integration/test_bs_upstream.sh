@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 require_postlet
 
-PORT=$((TESTBED_FAKE_PORT_BASE + 7))
+PORT=$((TESTBED_FAKE_PORT_BASE + 8))
 LOG=$T_TMP/upstream.log
 cat >"$T_TMP/upstream.py" <<'PY'
 # Plain SMTP (no TLS, no AUTH) with PIPELINING; behaviour by recipient:
