@@ -372,9 +372,9 @@ pl_err pl_conf_set(pl_account_conf *a, const char *key, const char *value,
 					 "(expected a duration such as 5d, 12h, 90m)", value, k->key);
 		memcpy(digits, value, len);
 		digits[len] = '\0';
-		if (conf_parse_uint(digits, 31536000ul / mult, &n) < 0 || n * mult < 60)
+		if (conf_parse_uint(digits, 31536000ul / mult, &n) < 0 || n == 0)
 			return conf_fail(err, errlen, "invalid value '%." CONF_ECHO_MAX "s' for '%s' "
-					 "(expected a duration from 60s to 365d)", value, k->key);
+					 "(expected a duration from 1s to 365d)", value, k->key);
 		*(unsigned *)(void *)(base + k->off) = (unsigned)(n * mult);
 		return PL_OK;
 	}

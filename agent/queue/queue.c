@@ -136,8 +136,11 @@ static void describe(char *out, size_t cap, pl_err e, const pl_smtp_error *info)
 
 	out[0] = '\0';
 	if (info && info->code) {
-		sb_uint(&b, (unsigned long)info->code);
-		sb_str(&b, " ");
+		/* the reply text usually starts with its code already */
+		if (!(info->text[0] >= '2' && info->text[0] <= '5')) {
+			sb_uint(&b, (unsigned long)info->code);
+			sb_str(&b, " ");
+		}
 		sb_str(&b, info->text);
 	} else {
 		if (info)
