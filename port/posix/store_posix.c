@@ -278,7 +278,11 @@ static void move_aside(pl_store_posix *sp, pl_store_id id, int to, uint64_t tag)
 
 static void quarantine(pl_store_posix *sp, pl_store_id id)
 {
-	uint64_t t = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	uint64_t t;
+
+	/* unique: the id may be reused and land here again */
+	if (pl_port_random(&t, sizeof(t)) != PL_OK)
+		t = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 
 	if (sp->r_id == id) {
 		close(sp->r_fd);
@@ -304,6 +308,7 @@ static void sweep(pl_store_posix *sp)
 		close(dfd);
 		return;
 	}
+	rewinddir(dir);
 	while ((d = readdir(dir)) != NULL) {
 		struct stat sb;
 		int fd;
@@ -423,6 +428,7 @@ static unsigned count_entries(int fd)
 		close(dfd);
 		return 0;
 	}
+	rewinddir(dir); /* a dup shares the offset of the last scan */
 	while ((d = readdir(dir)) != NULL) {
 		size_t l = strlen(d->d_name);
 
