@@ -468,16 +468,80 @@ static int queue_worthy(pl_err e, int code)
 	return pl_exit_code(e, code) == EX_TEMPFAIL || e == PL_E_RESOLVE;
 }
 
+/* Queue env (a failed first attempt e/info); the note on stderr. */
+static int queue_now(const pl_account_conf *conf, const pl_queue_envelope *env,
+		     const uint8_t *data, size_t len, pl_err e, const pl_smtp_error *info)
+{
+	char dir[1100], line[1600];
+	pl_store_id id = 0;
+	pl_err qe = open_queue(conf, 1, dir, sizeof(dir));
+
+	if (!qe)
+		qe = pl_queue_put(&queue, env, data, len, e, info, &id);
+	if (qe) {
+		snprintf(line, sizeof(line), "cannot queue the message in %s: %s", dir,
+			 qe == PL_E_LIMIT ? "the queue is full" : qe == PL_E_IO ? strerror(errno)
+										: pl_strerror(qe));
+		note(conf, line);
+		pl_store_posix_close(&spool);
+		return -1;
+	}
+	snprintf(line, sizeof(line), "%s at %s (%s): queued as %08x, will retry", pl_strerror(e),
+		 pl_stage_name(info->stage),
+		 info->text[0] ? info->text : info->code ? "refused" : "no reply", (unsigned)id);
+	note(conf, line);
+	pl_store_posix_close(&spool);
+	return 0;
+}
+
+/* Refused for good: the sender gets a notice, the message becomes a dead
+ * letter (the caller hears it in the exit code). */
+static void bounce_now(const pl_account_conf *conf, const pl_account *acct,
+		       const pl_queue_envelope *env, const uint8_t *data, size_t len,
+		       const char *why, int verbose)
+{
+	struct bounce_ctx b = { conf, 0 };
+	char dir[1100];
+	pl_queue_entry ent;
+	pl_queue_stats st;
+	pl_store_id id;
+
+	if (!env->from[0] || open_queue(conf, 1, dir, sizeof(dir)) != PL_OK)
+		return;
+	/* the notice quotes the message's header from the store */
+	if (pl_queue_put(&queue, env, data, len, PL_OK, NULL, &id) == PL_OK) {
+		if (pl_store_posix_ops.lock(&spool, id) == PL_OK) {
+			if (pl_queue_next(&queue, id - 1, &ent) == PL_OK && ent.id == id)
+				bounce_notice(&b, &queue, &ent, why);
+			(void)pl_store_posix_ops.remove(&spool, id, PL_STORE_EXPIRED);
+			pl_store_posix_ops.unlock(&spool, id);
+		}
+		if (b.queued)
+			(void)flush_open(conf, acct, 0, verbose, &st);
+	}
+	pl_store_posix_close(&spool);
+}
+
+static void reply_text(char *out, size_t cap, const pl_smtp_error *info, pl_err e, int code)
+{
+	if (info->text[0] >= '2' && info->text[0] <= '5')
+		snprintf(out, cap, "%s", info->text);
+	else
+		snprintf(out, cap, "%d %s", code, info->text[0] ? info->text : pl_strerror(e));
+}
+
 int pl_queue_cli_after_send(const pl_account_conf *conf, const pl_account *acct, pl_err e,
 			    const pl_smtp *smtp, const pl_message *msg, const uint8_t *data,
 			    size_t len, int verbose)
 {
 	const pl_smtp_error *info = pl_smtp_error_info(smtp);
-	char dir[1100], line[1600];
+	const char *tmp[CONFIG_POSTLET_MAX_RCPT], *perm[CONFIG_POSTLET_MAX_RCPT];
+	size_t ntmp = 0, nperm = 0, i;
+	char dir[1100], why[200];
 	pl_queue_envelope env;
 	pl_queue_stats st;
-	pl_store_id id;
-	pl_err qe;
+	pl_smtp_error rinfo;
+	int code = 0;
 
 	if (!queue_enabled(conf))
 		return -1;
@@ -493,57 +557,52 @@ int pl_queue_cli_after_send(const pl_account_conf *conf, const pl_account *acct,
 	env.size_hint = msg->size_hint;
 
 	if (e == PL_OK) {
+		/* accepted for some recipients only: keep the message for those
+		 * refused for now, bounce it for those refused for good */
+		for (i = 0; i < msg->nrcpt && i < CONFIG_POSTLET_MAX_RCPT; i++) {
+			int c = pl_smtp_rcpt_code(smtp, i);
+
+			if (c / 100 == 4) {
+				tmp[ntmp++] = msg->rcpts[i];
+				code = c;
+			} else if (c / 100 == 5) {
+				perm[nperm++] = msg->rcpts[i];
+			}
+		}
+		if (nperm) {
+			env.rcpts = perm;
+			env.nrcpt = nperm;
+			for (i = 0; pl_smtp_rcpt_code(smtp, i) / 100 != 5; i++)
+				;
+			snprintf(why, sizeof(why), "recipient%s refused (%d)", nperm > 1 ? "s" : "",
+				 pl_smtp_rcpt_code(smtp, i));
+			bounce_now(conf, acct, &env, data, len, why, verbose);
+		}
+		if (ntmp) {
+			memset(&rinfo, 0, sizeof(rinfo));
+			rinfo.err = PL_E_TEMPFAIL;
+			rinfo.stage = PL_STAGE_RCPT;
+			rinfo.code = code;
+			env.rcpts = tmp;
+			env.nrcpt = ntmp;
+			if (queue_now(conf, &env, data, len, PL_E_TEMPFAIL, &rinfo) < 0)
+				return -1;
+			/* the caller reports the refused ones; only 4xx: done */
+			return nperm ? -1 : EX_OK;
+		}
 		/* opportunistic: the server is up, send what waited for it */
-		if (open_queue(conf, 0, dir, sizeof(dir)) == PL_OK) {
+		if (!nperm && open_queue(conf, 0, dir, sizeof(dir)) == PL_OK) {
 			if (anything_due())
 				(void)flush_open(conf, acct, 0, verbose, &st);
 			pl_store_posix_close(&spool);
 		}
 		return -1;
 	}
-	if (queue_worthy(e, info->code)) {
-		qe = open_queue(conf, 1, dir, sizeof(dir));
-		if (!qe)
-			qe = pl_queue_put(&queue, &env, data, len, e, info, &id);
-		if (qe) {
-			snprintf(line, sizeof(line), "cannot queue the message in %s: %s", dir,
-				 qe == PL_E_LIMIT ? "the queue is full" : qe == PL_E_IO ? strerror(errno)
-											: pl_strerror(qe));
-			note(conf, line);
-			pl_store_posix_close(&spool);
-			return -1;
-		}
-		snprintf(line, sizeof(line), "%s at %s (%s): queued as %08x, will retry",
-			 pl_strerror(e), pl_stage_name(info->stage),
-			 info->code ? info->text : info->text[0] ? info->text : "no reply", (unsigned)id);
-		note(conf, line);
-		pl_store_posix_close(&spool);
-		return EX_OK;
-	}
-	if (!pl_queue_temporary(e, info) && msg->from[0] && e != PL_E_USAGE) {
-		/* refused for good: the caller hears it in the exit code, the
-		 * sender in a notice */
-		struct bounce_ctx b = { conf, 0 };
-		pl_queue_entry ent;
-
-		if (open_queue(conf, 1, dir, sizeof(dir)) == PL_OK) {
-			memset(&ent, 0, sizeof(ent));
-			if (pl_queue_put(&queue, &env, data, len, PL_OK, NULL, &id) == PL_OK &&
-			    pl_queue_next(&queue, id - 1, &ent) == PL_OK && ent.id == id) {
-				char why[200];
-
-				if (info->text[0] >= '2' && info->text[0] <= '5')
-					snprintf(why, sizeof(why), "%s", info->text);
-				else
-					snprintf(why, sizeof(why), "%d %s", info->code,
-						 info->text[0] ? info->text : pl_strerror(e));
-				bounce_notice(&b, &queue, &ent, why);
-				(void)pl_store_posix_ops.remove(&spool, id, PL_STORE_EXPIRED);
-				if (b.queued)
-					(void)flush_open(conf, acct, 0, verbose, &st);
-			}
-			pl_store_posix_close(&spool);
-		}
+	if (queue_worthy(e, info->code))
+		return queue_now(conf, &env, data, len, e, info) < 0 ? -1 : EX_OK;
+	if (e == PL_E_PERMFAIL || e == PL_E_RCPT_REFUSED) {
+		reply_text(why, sizeof(why), info, e, info->code);
+		bounce_now(conf, acct, &env, data, len, why, verbose);
 	}
 	return -1;
 }

@@ -213,6 +213,25 @@ t_permanent() {
 	pass "permanent (exit $r with the 5xx reply, not queued, bounce notice to the sender)"
 }
 
+t_partial() {
+	local spool=$T/s-part ok=qpart-$RUN bad=refused-p-$RUN cfg r=0 found= deadline
+	cfg=$(rc part "$spool")
+	msg "$ok@postlet.test, $bad@postlet.test" "$ok" | "$POSTLET" -C "$cfg" -a small -t 2>"$T/part.err" || r=$?
+	[ "$r" = 67 ] || { fail partial "exit $r, expected 67 (one recipient refused)"; return; }
+	[ "$(queued "$cfg")" = 0 ] || { fail partial "something was queued"; return; }
+	wait_count "$ok" 1 20
+	[ "$(count "$ok")" = 1 ] || { fail partial "the accepted recipient got $(count "$ok") copies"; return; }
+	deadline=$((SECONDS + 20))
+	while [ "$SECONDS" -lt "$deadline" ]; do
+		found=$(grep -l "Undelivered Mail Returned to Sender" $(box alerts)/* 2>/dev/null | xargs -r grep -l "<$bad@postlet.test>" | head -1)
+		[ -n "$found" ] && break
+		sleep 0.3
+	done
+	[ -n "$found" ] || { fail partial "no bounce notice for the refused recipient"; return; }
+	grep -q "^  <$ok@postlet.test>" "$found" && { fail partial "the notice lists the accepted recipient"; return; }
+	pass "partial (one recipient accepted, the refused one bounced to the sender, exit 67)"
+}
+
 # ---- fake server cases ----------------------------------------------------------------------
 start_fake() { # MODE
 	[ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null && wait "$FAKE_PID" 2>/dev/null
@@ -298,6 +317,7 @@ t_parallel msglocks POSTLET_QUEUE_NO_FLUSH_LOCK=1
 t_expiry
 t_noqueue
 t_permanent
+t_partial
 t_tempfail
 t_ambiguous
 t_opportunistic
