@@ -40,8 +40,8 @@ static volatile sig_atomic_t stop;
 
 struct bounce_ctx {
 	const pl_account_conf *conf;
-	unsigned queued;
 };
+static unsigned notices; /* bounce notices queued by this process */
 
 /* ---- arguments ------------------------------------------------------------- */
 
@@ -278,7 +278,7 @@ static void bounce_notice(void *ctx, pl_queue *q, const pl_queue_entry *e, const
 	env.flags = PL_QUEUE_F_BOUNCE | (has8 ? PL_QUEUE_F_8BIT : 0);
 	env.priority = 128;
 	if (pl_queue_put(q, &env, text, n, PL_OK, NULL, NULL) == PL_OK)
-		b->queued++;
+		notices++;
 }
 
 /* ---- flushing ---------------------------------------------------------------------- */
@@ -297,7 +297,7 @@ static void print_stats(const pl_queue_stats *st, double secs)
 static pl_err flush_open(const pl_account_conf *conf, const pl_account *acct, int force,
 			 int verbose, pl_queue_stats *total)
 {
-	struct bounce_ctx b = { conf, 0 };
+	struct bounce_ctx b = { conf };
 	pl_queue_filter f = { force, qo.rcpt, qo.sender };
 	pl_queue_stats st;
 	struct timespec t0, t1;
@@ -312,7 +312,7 @@ static pl_err flush_open(const pl_account_conf *conf, const pl_account *acct, in
 	queue.bounce_ctx = &b;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (int pass = 0; pass < 2; pass++) {
-		unsigned before = b.queued;
+		unsigned before = notices;
 
 		e = pl_queue_flush(&queue, &qsession, acct, &f, &st);
 		total->seen += st.seen;
@@ -324,7 +324,7 @@ static pl_err flush_open(const pl_account_conf *conf, const pl_account *acct, in
 		total->busy += st.busy;
 		total->ambiguous += st.ambiguous;
 		total->connections += st.connections;
-		if (e || b.queued == before || st.connections == 0)
+		if (e || notices == before || st.connections == 0)
 			break;
 		/* only the new notices: they are due, the rest was just tried */
 		f.force = 0;
@@ -500,7 +500,8 @@ static void bounce_now(const pl_account_conf *conf, const pl_account *acct,
 		       const pl_queue_envelope *env, const uint8_t *data, size_t len,
 		       const char *why, int verbose)
 {
-	struct bounce_ctx b = { conf, 0 };
+	struct bounce_ctx b = { conf };
+	unsigned before = notices;
 	char dir[1100];
 	pl_queue_entry ent;
 	pl_queue_stats st;
@@ -516,7 +517,7 @@ static void bounce_now(const pl_account_conf *conf, const pl_account *acct,
 			(void)pl_store_posix_ops.remove(&spool, id, PL_STORE_EXPIRED);
 			pl_store_posix_ops.unlock(&spool, id);
 		}
-		if (b.queued)
+		if (notices != before)
 			(void)flush_open(conf, acct, 0, verbose, &st);
 	}
 	pl_store_posix_close(&spool);

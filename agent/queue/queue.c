@@ -41,6 +41,24 @@ static uint64_t get64(const uint8_t *p)
 	return v;
 }
 
+static const uint8_t magic[4] = { 'P', 'L', 'Q', '1' };
+
+/* The record header (layout in queue.h) for env with nrcpt recipients. */
+static void encode_hdr(uint8_t *hdr, const pl_queue_envelope *env, size_t nrcpt, size_t envlen,
+		       uint64_t len)
+{
+	memset(hdr, 0, PL_QUEUE_HDR_SIZE);
+	memcpy(hdr, magic, sizeof(magic));
+	hdr[4] = (uint8_t)env->flags;
+	hdr[5] = (uint8_t)env->dsn_notify;
+	hdr[6] = (uint8_t)env->dsn_ret;
+	hdr[7] = env->priority;
+	put16(hdr + 8, (uint32_t)nrcpt);
+	put16(hdr + 10, (uint32_t)envlen);
+	put64(hdr + 16, len);
+	put64(hdr + 24, env->size_hint);
+}
+
 void pl_queue_init(pl_queue *q, const pl_store *store)
 {
 	memset(q, 0, sizeof(*q));
@@ -212,16 +230,7 @@ pl_err pl_queue_put(pl_queue *q, const pl_queue_envelope *env, const void *data,
 	    bytes + PL_QUEUE_HDR_SIZE + envlen + len > q->max_bytes)
 		return PL_E_LIMIT;
 
-	memset(hdr, 0, sizeof(hdr));
-	memcpy(hdr, "PLQ1", 4);
-	hdr[4] = (uint8_t)env->flags;
-	hdr[5] = (uint8_t)env->dsn_notify;
-	hdr[6] = (uint8_t)env->dsn_ret;
-	hdr[7] = env->priority;
-	put16(hdr + 8, (uint32_t)env->nrcpt);
-	put16(hdr + 10, (uint32_t)envlen);
-	put64(hdr + 16, len);
-	put64(hdr + 24, env->size_hint);
+	encode_hdr(hdr, env, env->nrcpt, envlen, len);
 
 	e = ops->create(q->store.ctx, &id);
 	if (e)
@@ -296,7 +305,7 @@ static pl_err load(pl_queue *q, pl_store_id id, pl_queue_entry *e)
 		return err;
 	nrcpt = get16(hdr + 8);
 	envlen = get16(hdr + 10);
-	if (memcmp(hdr, "PLQ1", 4) != 0 || nrcpt == 0 || nrcpt > CONFIG_POSTLET_MAX_RCPT ||
+	if (memcmp(hdr, magic, sizeof(magic)) != 0 || nrcpt == 0 || nrcpt > CONFIG_POSTLET_MAX_RCPT ||
 	    envlen < nrcpt + 2 || envlen > CONFIG_POSTLET_QUEUE_ENVELOPE_MAX)
 		return PL_E_IO;
 	err = read_full(q, id, PL_QUEUE_HDR_SIZE, q->env, envlen);
@@ -440,7 +449,7 @@ static pl_err requeue(pl_queue *q, pl_queue_entry *e, size_t n, pl_err err,
 		      const pl_smtp_error *info, int64_t now)
 {
 	const pl_store_ops *ops = q->store.ops;
-	pl_queue_envelope env = e->env;
+	const pl_queue_envelope env = e->env;
 	uint8_t hdr[PL_QUEUE_HDR_SIZE], buf[256];
 	uint64_t off = msg_offset(e), left = e->size;
 	pl_store_state st = e->state;
@@ -448,21 +457,10 @@ static pl_err requeue(pl_queue *q, pl_queue_entry *e, size_t n, pl_err err,
 	size_t envlen, i;
 	pl_err r;
 
-	env.rcpts = q->sub;
-	env.nrcpt = n;
 	envlen = strlen(env.from) + strlen(env.dsn_envid) + 2;
 	for (i = 0; i < n; i++)
 		envlen += strlen(q->sub[i]) + 1;
-	memset(hdr, 0, sizeof(hdr));
-	memcpy(hdr, "PLQ1", 4);
-	hdr[4] = (uint8_t)env.flags;
-	hdr[5] = (uint8_t)env.dsn_notify;
-	hdr[6] = (uint8_t)env.dsn_ret;
-	hdr[7] = env.priority;
-	put16(hdr + 8, (uint32_t)n);
-	put16(hdr + 10, (uint32_t)envlen);
-	put64(hdr + 16, e->size);
-	put64(hdr + 24, env.size_hint);
+	encode_hdr(hdr, &env, n, envlen, e->size);
 	r = ops->create(q->store.ctx, &id);
 	if (r)
 		return r;

@@ -30,6 +30,9 @@
 #define SIDE_SIZE 148u
 #define STALE_S 60
 
+static const uint8_t rec_magic[4] = { 'P', 'L', 'S', 'R' };
+static const uint8_t st_magic[4] = { 'P', 'L', 'S', 'S' };
+
 /* ---- CRC-32 (IEEE), table built on first use ----------------------------- */
 
 static uint32_t crc_table[256];
@@ -108,7 +111,7 @@ static uint32_t hdr_crc(const uint8_t *h)
 
 static int hdr_ok(const uint8_t *h, uint64_t file_size)
 {
-	return memcmp(h, "PLSR", 4) == 0 && le_get(h + 4, 4) == 1 &&
+	return memcmp(h, rec_magic, 4) == 0 && le_get(h + 4, 4) == 1 &&
 	       le_get(h + 28, 4) == hdr_crc(h) && file_size >= HDR_SIZE &&
 	       le_get(h + 16, 8) == file_size - HDR_SIZE;
 }
@@ -536,7 +539,7 @@ static pl_err st_commit(void *ctx, pl_store_id id, const pl_store_state *st)
 	if (sp->w_fd < 0 || id != sp->w_id)
 		return PL_E_USAGE;
 	memset(h, 0, sizeof(h));
-	memcpy(h, "PLSR", 4);
+	memcpy(h, rec_magic, 4);
 	le_put(h + 4, 1, 4);
 	le_put(h + 8, sp->w_tag, 8);
 	le_put(h + 16, sp->w_len, 8);
@@ -652,7 +655,7 @@ static pl_err st_get_state(void *ctx, pl_store_id id, pl_store_state *st)
 	fd = openat(sp->qfd, n, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return PL_OK; /* never changed since commit */
-	if (read_exact(fd, s, SIDE_SIZE, 0) == 0 && memcmp(s, "PLSS", 4) == 0 &&
+	if (read_exact(fd, s, SIDE_SIZE, 0) == 0 && memcmp(s, st_magic, 4) == 0 &&
 	    le_get(s + 4, 4) == 1 && memcmp(s + 8, h + 8, 8) == 0 &&
 	    le_get(s + 144, 4) == crc32_update(0, s, 144))
 		state_get(s + 16, st);
@@ -672,7 +675,7 @@ static pl_err st_set_state(void *ctx, pl_store_id id, const pl_store_state *st)
 		return PL_E_IO;
 	close(fd);
 	memset(s, 0, sizeof(s));
-	memcpy(s, "PLSS", 4);
+	memcpy(s, st_magic, 4);
 	le_put(s + 4, 1, 4);
 	memcpy(s + 8, h + 8, 8);
 	state_put(s + 16, st);
