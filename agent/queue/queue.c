@@ -282,7 +282,7 @@ static pl_err read_full(pl_queue *q, pl_store_id id, uint64_t off, void *buf, si
 		if (n < 0)
 			return (pl_err)-n;
 		if (n == 0)
-			return PL_E_IO; /* shorter than its header says */
+			return PL_E_MESSAGE; /* shorter than its header says */
 		p += n;
 		off += (uint64_t)n;
 		len -= (size_t)n;
@@ -290,7 +290,9 @@ static pl_err read_full(pl_queue *q, pl_store_id id, uint64_t off, void *buf, si
 	return PL_OK;
 }
 
-/* Header and envelope of id into e (strings into q->env). */
+/* Header and envelope of id into e (strings into q->env).  PL_E_MESSAGE:
+ * the record is there but is not one we wrote; PL_E_IO and others: it
+ * could not be read now. */
 static pl_err load(pl_queue *q, pl_store_id id, pl_queue_entry *e)
 {
 	uint8_t hdr[PL_QUEUE_HDR_SIZE];
@@ -307,27 +309,27 @@ static pl_err load(pl_queue *q, pl_store_id id, pl_queue_entry *e)
 	envlen = get16(hdr + 10);
 	if (memcmp(hdr, magic, sizeof(magic)) != 0 || nrcpt == 0 || nrcpt > CONFIG_POSTLET_MAX_RCPT ||
 	    envlen < nrcpt + 2 || envlen > CONFIG_POSTLET_QUEUE_ENVELOPE_MAX)
-		return PL_E_IO;
+		return PL_E_MESSAGE;
 	err = read_full(q, id, PL_QUEUE_HDR_SIZE, q->env, envlen);
 	if (err)
 		return err;
 	if (q->env[envlen - 1] != '\0')
-		return PL_E_IO;
+		return PL_E_MESSAGE;
 	/* sender, envid, recipients: exactly nrcpt + 2 strings */
 	p = q->env;
 	end = q->env + envlen;
 	for (k = 0; k < nrcpt + 2; k++) {
 		if (p >= end)
-			return PL_E_IO;
+			return PL_E_MESSAGE;
 		if (k >= 2) {
 			if (!*p)
-				return PL_E_IO;
+				return PL_E_MESSAGE;
 			q->rcpts[k - 2] = p;
 		}
 		p += strlen(p) + 1;
 	}
 	if (p != end)
-		return PL_E_IO;
+		return PL_E_MESSAGE;
 	e->env.from = q->env;
 	e->env.dsn_envid = q->env + strlen(q->env) + 1;
 	e->env.rcpts = q->rcpts;
@@ -633,9 +635,9 @@ static void handle(struct flush *f, pl_store_id id, const pl_queue_filter *flt, 
 		return;
 	/* as it is now that it is ours: delivered or retried meanwhile? */
 	err = load(q, id, &e);
-	if (err == PL_E_IO) {
-		/* the store vouched for it but the envelope is unreadable:
-		 * set it aside, never send it */
+	if (err == PL_E_MESSAGE) {
+		/* the store vouched for it but the envelope is not ours: set
+		 * it aside, never send it (a read error just waits) */
 		(void)ops->remove(q->store.ctx, id, PL_STORE_EXPIRED);
 		goto out;
 	}

@@ -14,6 +14,8 @@
 #   ambiguous   connection lost after the final dot: queued, flagged
 #   opportunistic  a successful send flushes what is due
 #   flush100    time to flush 100 queued messages (reported, not asserted)
+#   faults      tests/queue/faults.sh: every file I/O call of queueing and
+#               flushing failed in turn: nothing half, nothing lost
 # Prints PASS/FAIL/SKIP lines; exit 0 when nothing failed.
 set -u
 cd "$(dirname "$0")/../.."
@@ -322,4 +324,5 @@ t_tempfail
 t_ambiguous
 t_opportunistic
 t_flush100
+O=$O bash tests/queue/faults.sh 2>/dev/null || failed=$((failed + 1))
 [ "$failed" = 0 ]
