@@ -5,6 +5,7 @@
 #include "queue_cli.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,8 +162,15 @@ int pl_queue_cli_dir(const pl_account_conf *conf, char *out, size_t cap)
 		n = snprintf(out, cap, "/var/spool/postlet");
 	else if (xdg && xdg[0] == '/')
 		n = snprintf(out, cap, "%s/postlet/queue", xdg);
-	else
-		n = snprintf(out, cap, "%s/.local/share/postlet/queue", home ? home : "");
+	else {
+		/* cron and daemons may run us without $HOME */
+		if (!home || home[0] != '/') {
+			const struct passwd *pw = getpwuid(getuid());
+
+			home = pw && pw->pw_dir ? pw->pw_dir : "/tmp";
+		}
+		n = snprintf(out, cap, "%s/.local/share/postlet/queue", home);
+	}
 	return n > 0 && (size_t)n < cap ? 0 : -1;
 }
 

@@ -295,6 +295,42 @@ t_opportunistic() {
 	pass "opportunistic (a send leaves a message in backoff alone and handles a due one)"
 }
 
+t_daemon() {
+	local spool=$T/s-daemon cfg pid deadline r=0
+	cfg=$(rc daemon "$spool")
+	msg "x@postlet.test" "daemon" | "$POSTLET" -C "$cfg" -a down -t 2>/dev/null
+	[ "$(queued "$cfg")" = 1 ] || { fail daemon "setup: not queued"; return; }
+	sleep 1
+	# due only by expiry: the loop must find it without -q's force
+	"$POSTLET" -C "$cfg" --queue-expiry=1s --daemon=1s 2>/dev/null &
+	pid=$!
+	deadline=$((SECONDS + 15))
+	while [ "$(queued "$cfg")" != 0 ] && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.3; done
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid" || r=$?
+	[ "$(queued "$cfg")" = 0 ] || { fail daemon "the loop did not handle the due message"; return; }
+	[ "$r" = 0 ] || { fail daemon "exit $r after SIGTERM"; return; }
+	pass "daemon (--daemon=1s handles what is due, stops cleanly on SIGTERM)"
+}
+
+t_filters() {
+	local spool=$T/s-filt a=qfa-$RUN b=qfb-$RUN cfg out
+	cfg=$(rc filt "$spool")
+	msg "$a@postlet.test" "$a" | "$POSTLET" -C "$cfg" -a down -t 2>/dev/null
+	msg "$b@postlet.test" "$b" | "$POSTLET" -C "$cfg" -a down -t 2>/dev/null
+	"$POSTLET" -C "$cfg" "-qR$a" 2>/dev/null
+	out=$("$POSTLET" -C "$cfg" -bp)
+	[ "$(queued "$cfg")" = 1 ] && printf '%s\n' "$out" | grep -q "<$b@" ||
+		{ fail filters "-qR$a did not flush exactly that message: $out"; return; }
+	ln -sf "$POSTLET" "$T/mailq"
+	"$T/mailq" -C "$cfg" | grep -q "<$b@" || { fail filters "mailq (by name) does not list the queue"; return; }
+	"$POSTLET" -C "$cfg" -qSnobody@nowhere 2>/dev/null
+	[ "$(queued "$cfg")" = 1 ] || { fail filters "-qS with another sender flushed something"; return; }
+	wait_count "$a" 1 20
+	[ "$(count "$a")" = 1 ] || { fail filters "$a not delivered"; return; }
+	pass "filters (-qR takes one recipient's message, -qS another sender's none; mailq lists)"
+}
+
 t_flush100() {
 	local spool=$T/s-100 lp=q100-$RUN cfg i t0 t1 off sess
 	cfg=$(rc f100 "$spool")
@@ -323,6 +359,8 @@ t_partial
 t_tempfail
 t_ambiguous
 t_opportunistic
+t_daemon
+t_filters
 t_flush100
 O=$O bash tests/queue/faults.sh 2>/dev/null || failed=$((failed + 1))
 [ "$failed" = 0 ]
