@@ -21,6 +21,7 @@
 #include "exitcode.h"
 #include "posix/store_posix.h"
 #include "queue/queue.h"
+#include "tls_account.h"
 
 /* Original header bytes quoted in a bounce notice. */
 #define BOUNCE_HEADERS_MAX 8192
@@ -200,14 +201,34 @@ static pl_err open_queue(const pl_account_conf *conf, int create, char *dir, siz
 	return PL_OK;
 }
 
+/* A line for the logfile and syslog (as deliver.c writes per message). */
+static void log_text(const pl_account_conf *c, int prio, const char *line)
+{
+	if (c->logfile[0]) {
+		FILE *f = strcmp(c->logfile, "-") == 0 ? stdout : fopen(c->logfile, "a");
+		time_t t = time(NULL);
+		struct tm tm;
+		char when[32];
+
+		if (f) {
+			localtime_r(&t, &tm);
+			strftime(when, sizeof(when), "%b %d %H:%M:%S", &tm);
+			fprintf(f, "%s %s\n", when, line);
+			if (f != stdout)
+				fclose(f);
+		}
+	}
+	if (c->syslog[0] && strcmp(c->syslog, "off") != 0) {
+		openlog("postlet", LOG_PID, LOG_MAIL);
+		syslog(prio, "%s", line);
+		closelog();
+	}
+}
+
 static void note(const pl_account_conf *conf, const char *line)
 {
 	fprintf(stderr, "postlet: %s\n", line);
-	if (conf->syslog[0] && strcmp(conf->syslog, "off") != 0) {
-		openlog("postlet", LOG_PID, LOG_MAIL);
-		syslog(LOG_NOTICE, "%s", line);
-		closelog();
-	}
+	log_text(conf, LOG_NOTICE, line);
 }
 
 /* ---- bounce notices ------------------------------------------------------------ */
@@ -300,6 +321,17 @@ static void print_stats(const pl_queue_stats *st, double secs)
 		st->connections, secs);
 }
 
+/* One line per queue run that did something. */
+static void log_run(const pl_account_conf *c, const pl_queue_stats *st)
+{
+	char line[256];
+
+	snprintf(line, sizeof(line),
+		 "queue run: sent=%u deferred=%u bounced=%u expired=%u busy=%u connections=%u",
+		 st->sent, st->deferred, st->bounced, st->expired, st->busy, st->connections);
+	log_text(c, st->bounced || st->expired ? LOG_WARNING : LOG_INFO, line);
+}
+
 /* Flush with the open queue; bounce notices queued meanwhile go out at
  * once (a second pass over the same account). */
 static pl_err flush_open(const pl_account_conf *conf, const pl_account *acct, int force,
@@ -340,9 +372,15 @@ static pl_err flush_open(const pl_account_conf *conf, const pl_account *acct, in
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	pl_store_posix_flush_unlock(&spool);
+	/* the next run resumes this TLS session (tls_session_cache on); a
+	 * run that never connected must not forget the saved one */
+	if (total->connections)
+		pl_cli_tls_state_save();
 	if (verbose)
 		print_stats(total, (double)(t1.tv_sec - t0.tv_sec) +
 					   (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	if (total->tried || total->expired)
+		log_run(conf, total);
 	return e;
 }
 
