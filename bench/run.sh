@@ -61,7 +61,7 @@ bench_send() {
 	postlet | postlet-static)
 		local bin=$ROOT/build/postlet
 		[ "$c" = postlet-static ] && bin=$ROOT/build-release/postlet
-		"${BENCH_WRAP[@]}" "$bin" "$@" --host="$host" --port="$TESTBED_SUBMISSION_PORT" --tls=on \
+		"${BENCH_WRAP[@]}" "$bin" "$@" --host="$host" --port="${BENCH_PORT:-$TESTBED_SUBMISSION_PORT}" --tls=on \
 			--tls-starttls=on --tls-trust-file="$TESTBED_CA" --auth=plain \
 			--user="$TESTBED_USER" --password="$TESTBED_PASS" \
 			--from="$TESTBED_USER" -- "$rcpt"
@@ -275,7 +275,7 @@ net_up() {
 table ip $NFT_TABLE {
 	chain pre {
 		type nat hook prerouting priority dstnat; policy accept;
-		iifname "$TUN_S" ip daddr $SRV_IP tcp dport { $TESTBED_SUBMISSION_PORT, $TESTBED_SUBMISSIONS_PORT } dnat to 127.0.0.1
+		iifname "$TUN_S" ip daddr $SRV_IP tcp dport { $TESTBED_SUBMISSION_PORT, $TESTBED_SUBMISSIONS_PORT, $TESTBED_P384_PORT } dnat to 127.0.0.1
 	}
 }
 EOF
@@ -368,6 +368,43 @@ sizes() { # client -> "binbytes text closurebytes nlibs"
 	echo "$bin $text $cl $n"
 }
 
+# postlet with tls_session_cache on, first and second run against one
+# server (issue 11): self-reported waits across the delay line, and
+# instructions of each run on loopback.  A fresh state directory per series.
+#   across_runs CLIENT PORT -> "waits1 waits2 insns1 insns2"
+across_runs() {
+	local c=$1 port=$2 d k r w=() n=() f
+	d=$WORK/xdg-$c-$port-hi
+	mkdir -m 700 -p "$d"
+	for k in 1 2; do
+		r=b-$RUNID-$c-x$port-$k@postlet.test
+		if XDG_CACHE_HOME=$d BENCH_PORT=$port ip netns exec "$NS" bash -c \
+			'source "$0" __lib; m=$(make_msg "$3"); bench_send "$1" "$2" "$3" -v --tls-session-cache=on <<<"$m"' \
+			"$BENCH_DIR/run.sh" "$c" "$SRV_NAME" "$r" 2>"$WORK/x-$c-$port-$k" >/dev/null; then
+			echo "$r" >>"$WORK/sent-$c"
+		else
+			echo "$r" >>"$WORK/failed-$c"
+		fi
+		w[k]=$(sed -n 's/^postlet: \([0-9]*\) round trips.*/\1/p' "$WORK/x-$c-$port-$k" | tail -1)
+	done
+	d=$WORK/xdg-$c-$port-lo
+	mkdir -m 700 -p "$d"
+	for k in 1 2; do
+		r=b-$RUNID-$c-y$port-$k@postlet.test
+		f=$WORK/cgx-$c-$port-$k
+		BENCH_WRAP=(timeout 300 valgrind --tool=callgrind --callgrind-out-file="$f" -q --)
+		if make_msg "$r" | XDG_CACHE_HOME=$d BENCH_PORT=$port bench_send "$c" localhost "$r" \
+			--tls-session-cache=on >>"$WORK/$c.log" 2>&1; then
+			echo "$r" >>"$WORK/sent-$c"
+		else
+			echo "$r" >>"$WORK/failed-$c"
+		fi
+		BENCH_WRAP=(timeout 20)
+		n[k]=$(callgrind_annotate "$f" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }')
+	done
+	echo "${w[1]:-NA} ${w[2]:-NA} ${n[1]:-NA} ${n[2]:-NA}"
+}
+
 version_of() {
 	case $1 in
 	postlet | postlet-static)
@@ -421,7 +458,7 @@ if ! bash "$ROOT/tests/testbed/testbed.sh" status >/dev/null 2>&1; then
 	bash "$ROOT/tests/testbed/testbed.sh" start >&2
 fi
 eval "$(bash "$ROOT/tests/testbed/testbed.sh" env)"
-export TESTBED_SUBMISSION_PORT TESTBED_CA TESTBED_USER TESTBED_PASS TESTBED_MAIL
+export TESTBED_SUBMISSION_PORT TESTBED_P384_PORT TESTBED_CA TESTBED_USER TESTBED_PASS TESTBED_MAIL
 client_configs
 net_up
 
@@ -442,7 +479,7 @@ say "measured RTT: ping avg $PING_RTT ms, TCP connect median $TCP_RTT ms"
 
 CSV=$WORK/raw.csv
 echo "client,link,run,ms" >"$CSV"
-declare -A BULKOK FAILED LO HI_ SELF_LO SELF_HI FLIGHTS INSN RSS SZ BULKT VER VERIFIED SENT
+declare -A XRUNS BULKOK FAILED LO HI_ SELF_LO SELF_HI FLIGHTS INSN RSS SZ BULKT VER VERIFIED SENT
 
 for c in $CLIENTS; do
 	VER[$c]=$(version_of "$c")
@@ -503,6 +540,27 @@ for c in $CLIENTS; do
 	say "$c: insns ${INSN[$c]}, RSS ${RSS[$c]} KiB, sizes ${SZ[$c]}, $BULK sends ${BULKT[$c]} ms"
 done
 
+# ------------------------------------------------- across runs (issue 11) --
+for c in $CLIENTS; do
+	case $c in postlet | postlet-static) ;; *) continue ;; esac
+	for port in "$TESTBED_SUBMISSION_PORT" "$TESTBED_P384_PORT"; do
+		XRUNS[$c-$port]=$(across_runs "$c" "$port")
+		say "$c, tls_session_cache on, port $port: waits first/second, instructions first/second: ${XRUNS[$c-$port]}"
+	done
+done
+
+# ------------------------------------------------ make size (issue 7, 10) --
+SIZE_MD=
+if [ "${BENCH_SIZE:-1}" = 1 ]; then
+	say "make size SIZE_PARTS=\"${BENCH_SIZE_PARTS:-firmware routers}\""
+	if make -C "$ROOT" -s size SIZE_PARTS="${BENCH_SIZE_PARTS:-firmware routers}" >"$WORK/size.log" 2>&1 &&
+		[ -s "$ROOT/build/size/report.md" ]; then
+		SIZE_MD=$ROOT/build/size/report.md
+	else
+		say "make size failed (left out of the report): $(tail -3 "$WORK/size.log")"
+	fi
+fi
+
 # --------------------------------------------------------------- verify --
 say "verifying delivery in $TESTBED_MAIL"
 deadline=$((SECONDS + 60))
@@ -526,6 +584,8 @@ RTT_DIV=$TCP_RTT
 OUT_MD=$RESULTS/$STAMP-$HOST.md
 OUT_CSV=$RESULTS/$STAMP-$HOST.csv
 SUM_CSV=$RESULTS/$STAMP-$HOST-summary.csv
+ACROSS_CSV=$RESULTS/$STAMP-$HOST-across.csv
+echo "client,port,waits_first,waits_second,instructions_first,instructions_second" >"$ACROSS_CSV"
 cp "$CSV" "$OUT_CSV"
 echo "client,version,lo_median_ms,lo_min_ms,lo_max_ms,rtt50_median_ms,rtt50_min_ms,rtt50_max_ms,round_trips_derived,flights_captured,self_waits_lo,self_waits_rtt50,instructions,peak_rss_kib,binary_bytes,text_bytes,libs_bytes,libs_count,bulk_ms,bulk_ok,verified,accepted,failed" >"$SUM_CSV"
 DAT=$WORK/chart.dat
@@ -557,6 +617,30 @@ DAT=$WORK/chart.dat
 		echo "$c,\"${VER[$c]}\",$lm,$lmin,$lmax,$hm,$hmin,$hmax,$rt,${FLIGHTS[$c]},${SELF_LO[$c]},${SELF_HI[$c]},${INSN[$c]},${RSS[$c]},$bb,$tb,$cb,$nl,${BULKT[$c]},${BULKOK[$c]},${VERIFIED[$c]},${SENT[$c]},${FAILED[$c]}" >>"$SUM_CSV"
 		echo "$c $rt $hm ${FLIGHTS[$c]}" >>"$DAT"
 	done
+	echo
+	echo "### postlet across runs: \`tls_session_cache on\`, first and second send to the same server"
+	echo
+	echo "Each series starts with an empty state directory. Waits: postlet -v across the ${DELAY_MS}×2 ms RTT delay line. Instructions: callgrind, whole process, on loopback. Port $TESTBED_SUBMISSION_PORT is the normal submission port (X25519); port $TESTBED_P384_PORT accepts only P-384 for key exchange, so a first ClientHello with an X25519 key share gets a HelloRetryRequest."
+	echo
+	echo "| client | server | waits, first / second | instructions, first / second | ratio |"
+	echo "|---|---|---|---|---|"
+	for c in $CLIENTS; do
+		case $c in postlet | postlet-static) ;; *) continue ;; esac
+		for port in "$TESTBED_SUBMISSION_PORT" "$TESTBED_P384_PORT"; do
+			read -r w1 w2 n1 n2 <<<"${XRUNS[$c-$port]}"
+			lbl="port $port (X25519)"
+			[ "$port" = "$TESTBED_P384_PORT" ] && lbl="port $port (P-384 only)"
+			ratio=$(awk -v a="$n1" -v b="$n2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f×", a / b; else print "NA" }')
+			echo "| $c | $lbl | $w1 / $w2 | $(printf "%'d" "$n1" 2>/dev/null || echo "$n1") / $(printf "%'d" "$n2" 2>/dev/null || echo "$n2") | $ratio |"
+			echo "$c-across,$port,$w1,$w2,$n1,$n2" >>"$ACROSS_CSV"
+		done
+	done
+	if [ -n "$SIZE_MD" ]; then
+		echo
+		echo "### Sizes (\`make size\`, same run)"
+		echo
+		sed 's/^#/###/' "$SIZE_MD"
+	fi
 	echo
 	echo "Versions:"
 	echo

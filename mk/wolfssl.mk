@@ -106,7 +106,13 @@ WOLFSSL_OWN_CFLAGS := $(WOLFSSL_INC) $(filter-out -O% -W% -Werror%,$(CFLAGS)) \
 WOLFSSL_CFLAGS := $(WOLFSSL_INC)
 WOLFSSL_LIBS := $(WOLFSSL_LIBA)
 WOLFSSL_DEP := $(WOLFSSL_LIBA)
-# postlet itself: static, unused sections dropped (also from postlet's code)
+# postlet itself: static, unused sections dropped (also from postlet's
+# code).  Release, router and firmware builds are sized, not profiled, so
+# postlet's own objects are optimised for size too, unless CFLAGS was given
+# on the command line or in the environment.
+ifeq ($(origin CFLAGS),file)
+override CFLAGS := $(patsubst -O2,-Os,$(CFLAGS))
+endif
 override CFLAGS += -ffunction-sections -fdata-sections
 override LDFLAGS += $(WOLFSSL_STATIC_LDFLAGS) -Wl,--gc-sections
 # relink when the library changes (e.g. another profile)

@@ -1,7 +1,10 @@
 #!/bin/sh
 # Toolchains for the cross and size builds, from Debian's archive:
 #   scripts/install-cross.sh [mips] [arm64] [qemu] [musl] [cm4]   (default: all)
-# mips  -> gcc-mipsel-linux-gnu     arm64 -> gcc-aarch64-linux-gnu
+# mips  -> gcc-mipsel-linux-gnu + libc6-dev-mipsel-cross
+# arm64 -> gcc-aarch64-linux-gnu + libc6-dev-arm64-cross
+# (the libc headers are only a Recommends of the compilers, and we install
+# without recommends: check for them separately)
 # qemu  -> qemu-user (qemu-mipsel, qemu-aarch64)
 # musl  -> musl-tools (musl-gcc, x86_64 hosts)
 # cm4   -> gcc-arm-none-eabi + libnewlib-arm-none-eabi (newlib-nano)
@@ -12,8 +15,10 @@ set -u
 want=
 for t in "$@"; do
 	case $t in
-	mips)  command -v mipsel-linux-gnu-gcc >/dev/null 2>&1 || want="$want gcc-mipsel-linux-gnu" ;;
-	arm64) command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || want="$want gcc-aarch64-linux-gnu" ;;
+	mips)  command -v mipsel-linux-gnu-gcc >/dev/null 2>&1 || want="$want gcc-mipsel-linux-gnu"
+	       [ -f /usr/mipsel-linux-gnu/include/sys/time.h ] || want="$want libc6-dev-mipsel-cross" ;;
+	arm64) command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || want="$want gcc-aarch64-linux-gnu"
+	       [ -f /usr/aarch64-linux-gnu/include/sys/time.h ] || want="$want libc6-dev-arm64-cross" ;;
 	qemu)  command -v qemu-mipsel >/dev/null 2>&1 || want="$want qemu-user" ;;
 	musl)  command -v musl-gcc >/dev/null 2>&1 || want="$want musl-tools" ;;
 	cm4)   { command -v arm-none-eabi-gcc >/dev/null 2>&1 &&

@@ -275,3 +275,84 @@ int pl_cli_submit(pl_cli *c, const char *from, pl_addr_list *rcpts, pl_msg *m)
 	/* the queue's hook (temporary failure -> spool) is inside pl_deliver */
 	return pl_deliver(&c->conf, &c->acct, from, rcpts, m, c->dsn_envid, c->verbose);
 }
+
+/* A transaction that failed because the server had dropped the idle
+ * connection before reading it (closed, reset, or 421 on its first
+ * command): nothing of the message was taken, so a new connection may
+ * carry it. */
+static int dropped_idle(const pl_session *s, pl_err e)
+{
+	const pl_smtp_error *err = pl_smtp_error_info(&s->smtp);
+
+	if (err->stage != PL_STAGE_MAIL && err->stage != PL_STAGE_RSET)
+		return 0;
+	return e == PL_E_CLOSED || e == PL_E_NETWORK || err->code == 421;
+}
+
+void pl_deliver_session_close(pl_session *s, int *open, int verbose)
+{
+	if (!*open)
+		return;
+	pl_session_close(s);
+	*open = 0;
+	pl_cli_tls_state_save();
+	if (verbose)
+		fprintf(stderr, "postlet: connection closed: %u round trips, %lu bytes sent, %lu received%s%s\n",
+			s->link.waits, s->link.bytes_out, s->link.bytes_in,
+			s->tls_info[0] ? ", " : "", s->tls_info);
+}
+
+pl_err pl_deliver_session(pl_session *s, int *open, const pl_account_conf *conf,
+			  const pl_account *acct, const char *from, const pl_addr_list *rcpts,
+			  const pl_msg *m, const pl_message *dsn, int verbose)
+{
+	struct reader_ctx reader;
+	pl_message dflt = { 0 }, msg = *dsn;
+	struct timespec t0, t1;
+	int fresh = 0, attempt;
+	pl_err e = PL_OK;
+
+	/* what the caller did not ask for comes from dsn_notify / dsn_return */
+	if (dsn_options(conf, &dflt))
+		return PL_E_CONFIG;
+	if (!msg.dsn_notify)
+		msg.dsn_notify = dflt.dsn_notify;
+	if (!msg.dsn_ret)
+		msg.dsn_ret = dflt.dsn_ret;
+	msg.from = from;
+	msg.rcpts = (const char *const *)rcpts->addr;
+	msg.nrcpt = rcpts->n;
+	msg.size_hint = wire_size(m);
+	msg.body_8bit = m->has_8bit;
+	msg.read = read_message;
+	msg.read_ctx = &reader;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (*open && !pl_session_usable(s))
+			pl_deliver_session_close(s, open, verbose);
+		if (!*open) {
+			s->trace = verbose ? trace_stderr : NULL;
+			*open = 1; /* close after every open, successful or not */
+			e = pl_session_open(s, acct);
+			if (e) {
+				pl_deliver_session_close(s, open, verbose);
+				break;
+			}
+			fresh = 1;
+		}
+		reader.m = m;
+		reader.off = 0;
+		e = pl_session_transact(s, &msg);
+		if (e == PL_OK || fresh || !dropped_idle(s, e))
+			break;
+		pl_deliver_session_close(s, open, verbose);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_line(conf, from, rcpts, m->len, e,
+		 e ? pl_smtp_error_info(&s->smtp)->code : s->smtp.last_code,
+		 e && pl_smtp_error_info(&s->smtp)->code ? pl_smtp_error_info(&s->smtp)->text : NULL,
+		 (long)(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
+	if (e)
+		report_failure(s, e);
+	return e;
+}

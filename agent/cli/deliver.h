@@ -15,4 +15,20 @@
 int pl_deliver(const pl_account_conf *conf, const pl_account *acct, const char *from,
 	       const pl_addr_list *rcpts, const pl_msg *m, const char *envid, int verbose);
 
+/* -bs: one message over *s, one connection for many messages.  The
+ * connection is opened here when *open is 0 or it is no longer usable (and
+ * once more when a reused one turns out to have been dropped by the server
+ * while idle); close it with pl_deliver_session_close().  dsn: the
+ * caller's DSN request (what it leaves zero comes from the configuration;
+ * its other fields are not used).  Logged like pl_deliver, never
+ * queued: the caller's reply carries the outcome.  Returns PL_OK or the
+ * error, details in pl_smtp_error_info(&s->smtp). */
+pl_err pl_deliver_session(pl_session *s, int *open, const pl_account_conf *conf,
+			  const pl_account *acct, const char *from, const pl_addr_list *rcpts,
+			  const pl_msg *m, const pl_message *dsn, int verbose);
+
+/* QUIT and close when *open, keep the TLS session state; with verbose,
+ * the connection's round trips and bytes. */
+void pl_deliver_session_close(pl_session *s, int *open, int verbose);
+
 #endif

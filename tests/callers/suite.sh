@@ -10,23 +10,31 @@
 # test bed's submission port; the aliases file sends "root" to a mailbox
 # that is unique per test, so each test checks only what its caller sent:
 # the delivered copy's envelope (Return-Path), the rewritten To header, and
-# the Subject, Date and Message-ID fields.
+# the Subject, Date and Message-ID fields.  The real cron daemon runs too,
+# a private instance in its own mount and PID namespaces with a job of its
+# own (it waits for one minute boundary, at most 75 s).
 #
 # Prints one "PASS|FAIL|SKIP <name>[: why]" line per test; exit 0 when none
-# failed.  Stops the test bed again if it started it.
+# failed.  tests/callers/manpage.sh (the man page against the code) runs
+# first, also without root.  Stops the test bed again if it started it.
 set -u
 cd "$(dirname "$0")/../.."
 REPO=$PWD
 O=${O:-build}
 POSTLET=$REPO/$O/postlet
-TESTS=(mailx git_send_email mutt php_mail cron_cmdline swaks_bs syslog_facility install_links)
+TESTS=(mailx git_send_email mutt php_mail cron_cmdline cron_daemon swaks_bs syslog_facility install_links)
 failed=0
 
 all() { # STATUS why: the same line for every test
 	local t
 	for t in "${TESTS[@]}"; do echo "$1 callers_$t: $2"; done
-	exit 0
+	[ "$1" = FAIL ] && failed=$((failed + 1))
+	[ "$failed" = 0 ]
+	exit
 }
+
+# the man page against the parser, the keys and the exit codes (no root needed)
+bash tests/callers/manpage.sh || failed=$((failed + 1))
 
 [ "$(id -u)" = 0 ] || all SKIP "needs root (apt-get, unshare -m, mount)"
 [ -x "$POSTLET" ] || all FAIL "no client binary at $POSTLET (make first)"
@@ -224,6 +232,74 @@ if [ -n "$CHECKED" ]; then
 	[ "$v" = "root@postlet.test (Cron Daemon)" ] ||
 		result cron_cmdline_from FAIL "From header '$v', expected 'root@postlet.test (Cron Daemon)'"
 	grep -q '^after a lone dot' "$CHECKED" || result cron_cmdline_dot FAIL "text after the lone dot was lost"
+fi
+
+# --- the real cron daemon: a private instance runs a job from /etc/cron.d ---
+# In its own mount and PID namespace, cron sees an empty /etc/crontab, a
+# /etc/cron.d holding only the test's job, an empty spool and a private
+# /run (its pid file), so the system's cron and jobs are not touched; when
+# the namespace's first process exits, cron goes with it.  The mailer cron
+# starts inherits cron's environment: HOME=$T finds the .postletrc.
+route cron_daemon
+CRON_BOX=$RUN-cron-daemon
+rc=0
+why=
+if [ ! -x /usr/sbin/cron ]; then
+	why="/usr/sbin/cron not installed (Debian package cron)"
+elif ! unshare -m -p -f --mount-proc true 2>"$T/err"; then
+	why="cannot create a PID namespace with its own /proc here: $(head -c 200 "$T/err")"
+fi
+if [ -n "$why" ]; then
+	result cron_daemon SKIP "$why"
+else
+	mkdir -p "$T/cron/cron.d" "$T/cron/spool/crontabs" "$T/cron/run"
+	: >"$T/cron/crontab"
+	# cron turns % into a line break: the job has none
+	printf 'MAILTO=%s@postlet.test\n* * * * * root echo "cron daemon %s"; echo second line of output\n' \
+		"$CRON_BOX" "$RUN" >"$T/cron/cron.d/postlet-test"
+	chmod 644 "$T/cron/cron.d/postlet-test" "$T/cron/crontab"
+	# jobs run at the next minute boundary: wait for the mail at most 75 s
+	HOME=$T timeout -k 5 90 unshare -m -p -f --mount-proc -- bash -c '
+		T=$1 POSTLET=$2 d=$3
+		mount --bind "$POSTLET" /usr/sbin/sendmail &&
+		mount --bind "$T/cron/crontab" /etc/crontab &&
+		mount --bind "$T/cron/cron.d" /etc/cron.d &&
+		mount --bind "$T/cron/spool" /var/spool/cron &&
+		mount --bind "$T/cron/run" /run || exit 99
+		/usr/sbin/cron -f -L 15 & cron=$!
+		for i in $(seq 1 75); do
+			[ -d "$d" ] && [ -n "$(ls -A "$d")" ] && break
+			kill -0 $cron 2>/dev/null || { echo "cron exited early" >&2; exit 98; }
+			sleep 1
+		done
+		kill $cron; wait $cron 2>/dev/null
+		exit 0' ns "$T" "$POSTLET" "$TESTBED_MAIL/postlet.test/$CRON_BOX/new" \
+		>"$T/out" 2>"$T/err" || rc=$?
+	BOX=$CRON_BOX
+	if [ "$rc" != 0 ]; then
+		result cron_daemon FAIL "private cron namespace exited $rc: $(tr '\n' ' ' <"$T/err" | cut -c 1-200)"
+	elif ! f=$(delivered); then
+		result cron_daemon FAIL "no mail from cron in 75 s for $BOX@postlet.test (postlet log: $(tail -n 2 "$T/postlet.log" 2>/dev/null | tr '\n' ' ' | cut -c 1-300))"
+	else
+		why=
+		v=$(hdr "$f" Return-Path)
+		[ "$v" = "<$SENDER>" ] || why="$why envelope sender $v, expected <$SENDER>;"
+		v=$(hdr "$f" Delivered-To)
+		[ "$v" = "$BOX@postlet.test" ] || why="$why envelope recipient (Delivered-To) '$v';"
+		v=$(hdr "$f" From)
+		[ "$v" = "root@postlet.test (Cron Daemon)" ] || why="$why From '$v', expected 'root@postlet.test (Cron Daemon)';"
+		v=$(hdr "$f" To)
+		[ "$v" = "$BOX@postlet.test" ] || why="$why To '$v';"
+		v=$(hdr "$f" Subject)
+		case $v in
+		"Cron <root@"*"> echo \"cron daemon $RUN\""*) ;;
+		*) why="$why Subject '$v';" ;;
+		esac
+		grep -q "^X-Cron-Env: <MAILTO=$BOX@postlet.test>" "$f" || why="$why no X-Cron-Env header with MAILTO;"
+		grep -q "^cron daemon $RUN" "$f" && grep -q '^second line of output' "$f" || why="$why job output missing;"
+		[ -n "$(hdr "$f" Date)" ] && [ -n "$(hdr "$f" Message-ID)" ] || why="$why Date or Message-ID not added;"
+		result cron_daemon "$([ -z "$why" ] && echo PASS || echo FAIL)" "$why"
+	fi
 fi
 
 # --- swaks speaking SMTP to sendmail -bs ------------------------------------
