@@ -50,6 +50,7 @@ struct mem_store {
 	struct mem_rec r[MEM_RECS];
 	pl_store_id next_id;
 	unsigned removed[3];
+	int read_fails;       /* reads fail with PL_E_IO (a disk hiccup) */
 };
 
 static struct mem_rec *mem_find(struct mem_store *m, pl_store_id id)
@@ -121,7 +122,7 @@ static long mem_read(void *ctx, pl_store_id id, uint64_t off, void *buf, size_t 
 {
 	struct mem_rec *r = mem_find(ctx, id);
 
-	if (!r || !r->committed)
+	if (!r || !r->committed || ((struct mem_store *)ctx)->read_fails)
 		return -(long)PL_E_IO;
 	if (off >= r->len)
 		return 0;
@@ -717,6 +718,31 @@ static void test_busy_mem(void **state)
 	assert_int_equal(state_of(id1).attempts, 0);
 }
 
+/* A read error is the disk's, not the record's: it stays, untouched;
+ * an envelope that is not the queue's is set aside, never sent. */
+static void test_read_error_mem(void **state)
+{
+	pl_account a = account(closed_port());
+	pl_queue_stats st;
+	pl_store_id id;
+	struct mem_rec *r;
+
+	(void)state;
+	id = put(one, 1);
+	mem.read_fails = 1;
+	assert_int_equal(pl_queue_flush(&q, &sess, &a, NULL, &st), PL_OK);
+	mem.read_fails = 0;
+	assert_int_equal(st.tried + st.deferred + st.bounced, 0);
+	assert_int_equal(mem.removed[PL_STORE_EXPIRED], 0);
+	assert_int_equal(state_of(id).attempts, 0);
+	r = mem_find(&mem, id);
+	r->data[9] = 0x7f; /* 32512 recipients */
+	assert_int_equal(pl_queue_flush(&q, &sess, &a, NULL, &st), PL_OK);
+	assert_int_equal(st.tried + st.deferred, 0);
+	assert_int_equal(mem.removed[PL_STORE_EXPIRED], 1);
+	assert_int_equal(bounces.n, 0);
+}
+
 /* The same over the spool: a child process holds the record's flock. */
 static void test_busy_posix(void **state)
 {
@@ -846,6 +872,7 @@ int main(void)
 		cmocka_unit_test_setup(test_partial, setup_mem),
 		cmocka_unit_test_setup(test_ambiguous, setup_mem),
 		cmocka_unit_test_setup(test_busy_mem, setup_mem),
+		cmocka_unit_test_setup(test_read_error_mem, setup_mem),
 		cmocka_unit_test_setup_teardown(test_roundtrip, setup_posix, teardown_posix),
 		cmocka_unit_test_setup_teardown(test_bounds, setup_posix, teardown_posix),
 		cmocka_unit_test_setup_teardown(test_backoff_flush, setup_posix, teardown_posix),
