@@ -189,6 +189,30 @@ static int contains_ci(const char *hay, const char *needle)
 
 /* ---- enqueue ------------------------------------------------------------- */
 
+/* The full policy: the oldest record of the lowest priority, if that is
+ * not above prio, is dropped (PL_STORE_DROPPED) and counted. */
+static pl_err drop_one(pl_queue *q, uint8_t prio)
+{
+	const pl_store_ops *ops = q->store.ops;
+	pl_store_id id = 0, victim = 0;
+	unsigned best = 256;
+	pl_store_state st;
+
+	while (ops->next(q->store.ctx, id, &id) == PL_OK && id) {
+		/* oldest first: only a strictly lower priority replaces it */
+		if (ops->get_state(q->store.ctx, id, &st) == PL_OK && st.priority < best) {
+			best = st.priority;
+			victim = id;
+		}
+	}
+	if (!victim || best > prio || ops->lock(q->store.ctx, victim) != PL_OK)
+		return PL_E_LIMIT;
+	if (ops->remove(q->store.ctx, victim, PL_STORE_DROPPED) == PL_OK)
+		q->dropped++;
+	ops->unlock(q->store.ctx, victim);
+	return PL_OK;
+}
+
 static int bad_addr(const char *a)
 {
 	for (; *a; a++)
@@ -223,12 +247,18 @@ pl_err pl_queue_put(pl_queue *q, const pl_queue_envelope *env, const void *data,
 	}
 	if (envlen > CONFIG_POSTLET_QUEUE_ENVELOPE_MAX)
 		return PL_E_LIMIT;
-	e = ops->usage(q->store.ctx, &count, &bytes);
-	if (e)
-		return e;
-	if (count + 1 > q->max_count ||
-	    bytes + PL_QUEUE_HDR_SIZE + envlen + len > q->max_bytes)
+	if (PL_QUEUE_HDR_SIZE + envlen + len > q->max_bytes)
 		return PL_E_LIMIT;
+	for (;;) {
+		e = ops->usage(q->store.ctx, &count, &bytes);
+		if (e)
+			return e;
+		if (count + 1 <= q->max_count &&
+		    bytes + PL_QUEUE_HDR_SIZE + envlen + len <= q->max_bytes)
+			break;
+		if (!q->drop_when_full || drop_one(q, env->priority) != PL_OK)
+			return PL_E_LIMIT;
+	}
 
 	encode_hdr(hdr, env, env->nrcpt, envlen, len);
 

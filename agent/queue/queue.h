@@ -145,6 +145,10 @@ struct pl_queue {
 	void *now_ctx;
 	pl_queue_bounce_fn bounce;
 	void *bounce_ctx;
+	int drop_when_full;         /* full: drop the oldest record of the lowest
+				     * priority (not above the new one's) instead
+				     * of refusing (firmware); 0 = refuse (Unix) */
+	uint32_t dropped;           /* records dropped by that policy */
 	pl_trace_fn trace;          /* for the session, NULL = none */
 	void *trace_ctx;
 	/* scratch: the envelope of the record in hand */
@@ -166,7 +170,8 @@ int64_t pl_queue_now(pl_queue *q);
  * of an attempt already made (attempts = 1, next try after the backoff,
  * last error recorded, ambiguous flag when it failed after the dot), or
  * NULL for a message not tried yet (due at once).  PL_E_LIMIT when the
- * queue is full (count or bytes) or the envelope does not fit;
+ * queue is full (count or bytes) and nothing may be dropped (see
+ * drop_when_full), or the envelope does not fit;
  * PL_E_MESSAGE for an envelope that could never be sent (too many
  * recipients, CR/LF in an address).  *id may be NULL.
  */

@@ -541,6 +541,42 @@ static void test_bounds(void **state)
 	assert_int_equal(count(), 2);
 }
 
+/* Firmware policy when full: the oldest of the lowest priority goes. */
+static void test_drop_when_full(void **state)
+{
+	pl_queue_envelope env;
+	pl_store_id ids[4], id;
+	static const uint8_t prio[3] = { 100, 10, 10 };
+
+	(void)state;
+	memset(&env, 0, sizeof(env));
+	env.from = "me@example.test";
+	env.rcpts = one;
+	env.nrcpt = 1;
+	q.max_count = 3;
+	q.drop_when_full = 1;
+	for (int i = 0; i < 3; i++) {
+		env.priority = prio[i];
+		assert_int_equal(pl_queue_put(&q, &env, "x", 1, PL_OK, NULL, &ids[i]), PL_OK);
+	}
+	/* a priority 50 message replaces the oldest priority 10 one */
+	env.priority = 50;
+	assert_int_equal(pl_queue_put(&q, &env, "x", 1, PL_OK, NULL, &ids[3]), PL_OK);
+	assert_int_equal(q.dropped, 1);
+	assert_int_equal(mem.removed[PL_STORE_DROPPED], 1);
+	assert_null(mem_find(&mem, ids[1]));
+	assert_non_null(mem_find(&mem, ids[2]));
+	/* a priority 5 message finds nothing at or below it: refused */
+	env.priority = 5;
+	assert_int_equal(pl_queue_put(&q, &env, "x", 1, PL_OK, NULL, &id), PL_E_LIMIT);
+	assert_int_equal(count(), 3);
+	/* Unix: refuse, never drop */
+	q.drop_when_full = 0;
+	env.priority = 255;
+	assert_int_equal(pl_queue_put(&q, &env, "x", 1, PL_OK, NULL, &id), PL_E_LIMIT);
+	assert_int_equal(q.dropped, 1);
+}
+
 static void test_backoff_values(void **state)
 {
 	(void)state;
@@ -863,6 +899,7 @@ int main(void)
 		cmocka_unit_test_setup(test_roundtrip, setup_mem),
 		cmocka_unit_test_setup(test_bad_envelope, setup_mem),
 		cmocka_unit_test_setup(test_bounds, setup_mem),
+		cmocka_unit_test_setup(test_drop_when_full, setup_mem),
 		cmocka_unit_test_setup(test_backoff_values, setup_mem),
 		cmocka_unit_test_setup(test_backoff_flush, setup_mem),
 		cmocka_unit_test_setup(test_expiry, setup_mem),
