@@ -175,6 +175,22 @@ static void sound_record(void)
 	put_file("00000001", r, sizeof(r));
 }
 
+/* leave nothing in /dev/shm */
+static void remove_spool(void)
+{
+	static const char *const subs[] = { "q", "tmp", "dead", "corrupt" };
+	char p[512];
+
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+		empty(subs[i]);
+		snprintf(p, sizeof(p), "%s/%s", dir, subs[i]);
+		rmdir(p);
+	}
+	snprintf(p, sizeof(p), "%s/.flush", dir);
+	unlink(p);
+	rmdir(dir);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	pl_store_posix sp;
@@ -188,6 +204,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(dir, sizeof(dir), "%s/pl-fuzz-spool.%d", base ? base : "/tmp", (int)getpid());
 		q = malloc(sizeof(*q));
 		CHECK(q);
+		atexit(remove_spool);
 	}
 	if (size < 1)
 		return 0;
