@@ -62,6 +62,12 @@ static const struct {
 	{ "clock", { "jump", "fail" }, 2 },
 	{ "random", { "enosys", "eintr" }, 2 },
 	{ "time", { "fail" }, 1 },
+	/* file I/O of the queue's spool (tests/fault/store_fault.c) */
+	{ "write", { "eio", "enospc", "short", "eintr" }, 4 },
+	{ "fsync", { "eio" }, 1 },
+	{ "link", { "eio" }, 1 },
+	{ "rename", { "eio" }, 1 },
+	{ "open", { "emfile", "eacces" }, 2 },
 };
 
 #define MAX_LOG 4096

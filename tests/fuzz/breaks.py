@@ -32,6 +32,9 @@ BREAKS = {
               "q[i] != '\"' && o + 1 < cap; i++)", "q[i] != '\"'; i++)"),
     # config line length
     "conf": ("agent/cli/conf.c", "\t\tif (n + 1 >= size)\n\t\t\treturn -1;\n", ""),
+    # a queued message's reads stop at its declared size
+    "spool": ("agent/queue/queue.c",
+              "\tif (cap > e.size - off)\n\t\tcap = (size_t)(e.size - off);\n", ""),
     # address length
     "message": ("agent/cli/message.c",
                 "\t\tif (*len >= CONFIG_POSTLET_ADDR_MAX)\n\t\t\treturn PL_E_MESSAGE;\n", ""),
