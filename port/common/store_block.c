@@ -129,7 +129,11 @@ static void w_flush(struct writer *w, int last)
 			w->buf[n++] = 0xff;
 	else
 		n -= n % a;
-	if (!n || w->err)
+	if (w->err) {
+		w->n = 0; /* a failed write: the rest is not programmed */
+		return;
+	}
+	if (!n)
 		return;
 	if (w->b->f->program(w->b->f->ctx, w->addr, w->buf, n) != 0)
 		w->err = 1;
