@@ -62,7 +62,7 @@ ifeq ($(CONFIG_POSTLET_PORT_LWIP),y)
 PORT_SRCS := port/lwip/port_lwip.c $(sort $(wildcard port/common/*.c))
 PL_CFLAGS += -Iport/lwip
 else
-PORT_SRCS := port/posix/port_posix.c $(sort $(wildcard port/common/*.c))
+PORT_SRCS := port/posix/port_posix.c port/posix/store_posix.c $(sort $(wildcard port/common/*.c))
 endif
 CLI_SRCS := $(filter-out agent/cli/main.c,$(sort $(wildcard agent/cli/*.c)))
 MAIN_SRC := agent/cli/main.c

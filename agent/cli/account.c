@@ -13,6 +13,7 @@
 #include "engine/sasl.h"
 #include "exitcode.h"
 #include "pl_config.h"
+#include "queue/queue.h"
 #include "tls_account.h"
 
 int pl_cli_load_config(const char *conf_path, const char *account, pl_account_conf *acct)
@@ -333,5 +334,9 @@ void pl_cli_print_config(const pl_account_conf *c, const char *account, FILE *f)
 	SHOW("logfile", c->logfile);
 	SHOW("syslog", c->syslog[0] ? c->syslog : "off");
 	fprintf(f, "%-16s = %u\n", "timeout", c->timeout_s ? c->timeout_s : CONFIG_POSTLET_TIMEOUT_S);
+	SHOW("queue", c->queue == 0 ? "off" : "on");
+	SHOW("queue_dir", c->queue_dir[0] ? c->queue_dir : "(default: see postlet(8))");
+	fprintf(f, "%-16s = %us\n", "queue_expiry",
+		c->queue_expiry_s ? c->queue_expiry_s : (unsigned)CONFIG_POSTLET_QUEUE_EXPIRY_S);
 #undef SHOW
 }

@@ -71,6 +71,7 @@ enum conf_kind {
 	K_FROMHDR,    /* set_from_header: on/off/auto -> 1/0/-1 */
 	K_SYSLOG,     /* on/off/LOG_<facility> -> "off" or facility name */
 	K_PROTOCOL,   /* only "smtp" accepted, then ignored */
+	K_DURATION,   /* N[s|m|h|d], 60 s .. 365 d, into unsigned seconds */
 	K_OFF_ONLY,   /* msmtp boolean we accept only when "off", then ignore */
 	K_IGNORE,     /* known msmtp key, safe to ignore: accepted, no effect */
 	K_REFUSE,     /* known msmtp key, unsafe to ignore: PL_E_CONFIG */
@@ -132,6 +133,9 @@ static const struct conf_key conf_keys[] = {
 	FIELD_STR("password_env", K_STR, password_env),
 	FIELD_STR("dsn_notify", K_STR, dsn_notify),   /* checked by the front end */
 	FIELD_STR("dsn_return", K_STR, dsn_return),
+	FIELD_INT("queue", K_BOOL, queue),
+	FIELD_STR("queue_dir", K_PATH, queue_dir),
+	FIELD_INT("queue_expiry", K_DURATION, queue_expiry_s),
 
 	/* --- accepted with restrictions -------------------------------- */
 	/* Only SMTP is implemented; "lmtp" would talk the wrong protocol. */
@@ -319,6 +323,7 @@ void pl_conf_clear(pl_account_conf *a)
 	a->tls_session_cache = -1;
 	a->auth = PL_CONF_AUTH_UNSET;
 	a->set_from_header = -1;
+	a->queue = -1;
 }
 
 pl_err pl_conf_set(pl_account_conf *a, const char *key, const char *value,
@@ -347,6 +352,32 @@ pl_err pl_conf_set(pl_account_conf *a, const char *key, const char *value,
 	case K_STR:
 		return conf_copy((char *)(base + k->off), k->size, value, k->key,
 				 err, errlen);
+	case K_DURATION: {
+		static const struct {
+			char suffix;
+			unsigned long mult;
+		} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 } };
+		char digits[16];
+		size_t len = strlen(value), u;
+		unsigned long mult = 1;
+
+		for (u = 0; len > 0 && u < sizeof(units) / sizeof(units[0]); u++)
+			if (value[len - 1] == units[u].suffix) {
+				mult = units[u].mult;
+				len--;
+				break;
+			}
+		if (len == 0 || len >= sizeof(digits))
+			return conf_fail(err, errlen, "invalid value '%." CONF_ECHO_MAX "s' for '%s' "
+					 "(expected a duration such as 5d, 12h, 90m)", value, k->key);
+		memcpy(digits, value, len);
+		digits[len] = '\0';
+		if (conf_parse_uint(digits, 31536000ul / mult, &n) < 0 || n == 0)
+			return conf_fail(err, errlen, "invalid value '%." CONF_ECHO_MAX "s' for '%s' "
+					 "(expected a duration from 1s to 365d)", value, k->key);
+		*(unsigned *)(void *)(base + k->off) = (unsigned)(n * mult);
+		return PL_OK;
+	}
 	case K_PATH:
 		return conf_copy_path((char *)(base + k->off), k->size, value,
 				      k->key, err, errlen);
@@ -457,6 +488,9 @@ void pl_conf_merge(pl_account_conf *base, const pl_account_conf *top)
 	MERGE_STR(password_env);
 	MERGE_STR(dsn_notify);
 	MERGE_STR(dsn_return);
+	MERGE_TRI(queue);
+	MERGE_STR(queue_dir);
+	MERGE_NUM(queue_expiry_s);
 #undef MERGE_STR
 #undef MERGE_TRI
 #undef MERGE_NUM

@@ -62,6 +62,10 @@ typedef struct pl_account_conf {
 	char password_env[PL_CONF_NAME_MAX]; /* environment variable with the password */
 	char dsn_notify[64];                 /* off, never, or success,failure,delay */
 	char dsn_return[16];                 /* off, headers (hdrs), full */
+	/* queue (issue 6) */
+	int queue;                           /* -1 unset (on), 0 off, 1 on */
+	char queue_dir[PL_CONF_PATH_MAX];    /* spool directory */
+	unsigned queue_expiry_s;             /* 0 = not set */
 } pl_account_conf;
 
 /* Reset every field to "not set" (strings empty, tri-states -1, numbers 0). */

@@ -223,10 +223,8 @@ int pl_deliver(const pl_account_conf *conf, const pl_account *acct, const char *
 	{
 		/* QUEUE HOOK: a temporary failure is queued (exit 0, as an MTA);
 		 * a success flushes what is due */
-		int qrc = pl_queue_cli_after_send(conf, acct, e, pl_smtp_error_info(&session.smtp),
-						  from, (const char *const *)rcpts->addr, rcpts->n,
-						  (const uint8_t *)m->data, m->len, m->has_8bit,
-						  verbose);
+		int qrc = pl_queue_cli_after_send(conf, acct, e, &session.smtp, &msg,
+						  (const uint8_t *)m->data, m->len, verbose);
 
 		if (qrc >= 0)
 			return qrc;

@@ -514,8 +514,8 @@ pl_err pl_store_block_init(pl_store_block *b, const pl_flash *f, uint32_t max_ms
 	memset(b, 0, sizeof(*b));
 	b->f = f;
 	b->head = -1;
-	b->max_msgs = max_msgs && max_msgs < CONFIG_POSTLET_QUEUE_MAX_MSGS ? max_msgs
-									   : CONFIG_POSTLET_QUEUE_MAX_MSGS;
+	b->max_msgs = max_msgs && max_msgs < CONFIG_POSTLET_QUEUE_MAX_COUNT ? max_msgs
+									   : CONFIG_POSTLET_QUEUE_MAX_COUNT;
 	b->seq = 1;
 	if (!f || !f->read || !f->program || !f->erase || f->sector_count < 3 ||
 	    f->sector_count > CONFIG_POSTLET_STORE_BLOCK_MAX_SECTORS || f->sector_count > 255 ||

@@ -30,7 +30,7 @@
  * One sector is kept free for STATE and REMOVE entries, so delivering and
  * removing never needs to drop anything.  One record may be open at a time.
  *
- * RAM: the index (28 bytes per record, CONFIG_POSTLET_QUEUE_MAX_MSGS)
+ * RAM: the index (28 bytes per record, CONFIG_POSTLET_QUEUE_MAX_COUNT)
  * and 12 bytes per sector (CONFIG_POSTLET_STORE_BLOCK_MAX_SECTORS).
  */
 #ifndef PL_STORE_BLOCK_H
@@ -81,7 +81,7 @@ typedef struct pl_store_block {
 	pl_store_id next_id;
 	int head;                 /* sector being written, -1 = none */
 	uint32_t nrec;
-	struct pl_blk_rec rec[CONFIG_POSTLET_QUEUE_MAX_MSGS + 1];
+	struct pl_blk_rec rec[CONFIG_POSTLET_QUEUE_MAX_COUNT + 1];
 	struct pl_blk_sector sec[CONFIG_POSTLET_STORE_BLOCK_MAX_SECTORS];
 	/* read cursor: where the last read() stopped */
 	pl_store_id cur_id;
@@ -93,7 +93,7 @@ typedef struct pl_store_block {
 extern const pl_store_ops pl_store_block_ops;
 
 /* Scan the flash and rebuild the index (an erased or foreign area becomes
- * an empty store).  max_msgs 0 = CONFIG_POSTLET_QUEUE_MAX_MSGS.
+ * an empty store).  max_msgs 0 = CONFIG_POSTLET_QUEUE_MAX_COUNT.
  * PL_E_USAGE for a geometry it cannot use, PL_E_IO when the driver fails. */
 pl_err pl_store_block_init(pl_store_block *b, const pl_flash *f, uint32_t max_msgs);
 

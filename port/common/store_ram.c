@@ -322,7 +322,7 @@ pl_err pl_store_ram_init(pl_store_ram *r, void *mem, size_t size, uint32_t max_m
 		return PL_E_USAGE;
 	r->mem = mem;
 	r->cap = size & ~(size_t)7u;
-	r->max_msgs = max_msgs ? max_msgs : CONFIG_POSTLET_QUEUE_MAX_MSGS;
+	r->max_msgs = max_msgs ? max_msgs : CONFIG_POSTLET_QUEUE_MAX_COUNT;
 	r->next_id = 1;
 	return PL_OK;
 }

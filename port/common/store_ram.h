@@ -2,7 +2,7 @@
  * RAM store: pl_store_ops over a byte array the caller provides (static
  * storage on firmware).  No allocation; contents are lost at reset.
  *
- * Bounds: at most max_msgs committed records (CONFIG_POSTLET_QUEUE_MAX_MSGS
+ * Bounds: at most max_msgs committed records (CONFIG_POSTLET_QUEUE_MAX_COUNT
  * when 0 is given) and the array's size in bytes, each record's header
  * (id, length, a copy of its state: about 150 bytes) included.  One record may be open (created,
  * not committed) at a time; a second create returns PL_E_BUSY.

@@ -71,6 +71,7 @@ write_rc() { # extra config lines on stdin
 			maildomain postlet.test
 			aliases $T/aliases
 			logfile $T/postlet.log
+			queue_dir $T/queue
 		CONF
 		cat
 		echo "account default : testbed"

@@ -25,6 +25,7 @@ defaults
 tls on
 tls_trust_file $TESTBED_CA
 logfile $log
+queue off
 account testbed
 host localhost
 port $TESTBED_SUBMISSION_PORT

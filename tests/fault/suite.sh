@@ -51,6 +51,7 @@ defaults
 tls on
 tls_trust_file $TESTBED_CA
 logfile $w/$1.log
+queue off
 account testbed
 host localhost
 port $2

@@ -26,6 +26,9 @@ BREAKS = {
              "if (outcap < 1 || (inlen + 2) / 3 * 4 + 1 > outcap)", "if (outcap < 1)"),
     # config line length
     "conf": ("agent/cli/conf.c", "\t\tif (n + 1 >= size)\n\t\t\treturn -1;\n", ""),
+    # a queued message's reads stop at its declared size
+    "spool": ("agent/queue/queue.c",
+              "\tif (cap > e.size - off)\n\t\tcap = (size_t)(e.size - off);\n", ""),
     # address length
     "message": ("agent/cli/message.c",
                 "\t\tif (*len >= CONFIG_POSTLET_ADDR_MAX)\n\t\t\treturn PL_E_MESSAGE;\n", ""),

@@ -174,8 +174,58 @@ MESSAGE = {
     "eight_bit": b"\x00Subject: caf\xc3\xa9\nTo: a@x\n\n\xff\xfe\n",
 }
 
+# ---- spool: [mode] then a spool record, a state file or a queue payload ---
+import struct
+import zlib
+
+
+def payload(sender, rcpts, msg, envid=b"", flags=0, declared=None):
+    env = sender + b"\0" + envid + b"\0" + b"".join(r + b"\0" for r in rcpts)
+    n = len(msg) if declared is None else declared
+    return (b"PLQ1" + bytes([flags, 0, 0, 128]) + struct.pack("<HHIQQ", len(rcpts), len(env), 0, n, 0)
+            + env + msg)
+
+
+TAG = bytes([8, 7, 6, 5, 4, 3, 2, 1])  # the harness's sound record
+
+
+def state(attempts=0, error=b""):
+    return (struct.pack("<IqqHBB", attempts, 1700000000, 1700000060, 451 if error else 0, 128, 0)
+            + error.ljust(96, b"\0")[:96] + b"\0" * 8)
+
+
+def record(pl, tag=TAG):
+    h = b"PLSR" + struct.pack("<I", 1) + tag + struct.pack("<QI", len(pl), zlib.crc32(pl))
+    st = state()
+    h = h + struct.pack("<I", zlib.crc32(h + st)) + st
+    return h + pl
+
+
+def sidecar(st, tag=TAG):
+    b = b"PLSS" + struct.pack("<I", 1) + tag + st
+    return b + struct.pack("<I", zlib.crc32(b))
+
+
+MSG = b"From: a@example.org\r\nSubject: queued\r\n\r\nbody\r\n"
+ONE = payload(b"a@example.org", [b"b@example.org"], MSG)
+TWO = payload(b"a@example.org", [b"b@example.org", b"c@example.net"], MSG, b"env-1", 1)
+flipped = bytearray(record(ONE))
+flipped[-3] ^= 0x20
+SPOOL = {
+    "record": b"\x00" + record(ONE),
+    "record_two_rcpts": b"\x00" + record(TWO),
+    "record_bad_crc": b"\x00" + bytes(flipped),
+    "record_short": b"\x00" + record(ONE)[:170],
+    "state": b"\x01" + sidecar(state(3, b"451 4.3.0 try later")),
+    "state_other_tag": b"\x01" + sidecar(state(9), bytes(8)),
+    "payload": b"\x02" + ONE,
+    "payload_two_rcpts": b"\x02" + TWO,
+    "payload_null_sender": b"\x02" + payload(b"", [b"b@example.org"], MSG),
+    "payload_no_nul": b"\x02" + ONE[:32 + 10] + b"x" + ONE[32 + 11:],
+}
+
 TARGETS = {"engine": ENGINE, "reply": REPLY, "ehlo": EHLO, "sasl": SASL, "body": BODY,
-           "conf": CONF, "message": MESSAGE}
+           "conf": CONF, "message": MESSAGE, "spool": SPOOL}
 
 
 def write(target, name, data):

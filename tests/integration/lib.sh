@@ -78,10 +78,13 @@ write_config() {
 # testbed_config PORT STARTTLS(on|off) AUTH(on|plain|login|...) [PASSWORD [TRUST_FILE]]
 # prints the config text for the test bed account (default account "testbed")
 testbed_config() {
+	# queue off: these tests check the direct outcome (exit 75 and the
+	# like); tests/queue covers the queue
 	cat <<EOF
 defaults
 tls on
 tls_trust_file ${5:-$TESTBED_CA}
+queue off
 account testbed
 host localhost
 port $1

@@ -30,6 +30,7 @@ auth on
 user $TESTBED_USER
 password $TESTBED_PASS
 from $TESTBED_USER
+queue off
 account default : testbed
 EOT
 }
