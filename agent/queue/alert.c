@@ -382,6 +382,7 @@ static void settle(pl_alert_ctx *ctx, pl_queue_entry *e, pl_err err, const pl_sm
 		o.enhanced[sizeof(o.enhanced) - 1] = '\0';
 	}
 	if (err == PL_OK) {
+		o.code = ctx->session.smtp.last_code; /* the server's 250 */
 		o.final = 1;
 		ctx->stats.delivered++;
 		(void)ops->remove(ctx->q.store.ctx, e->id, PL_STORE_DELIVERED);
