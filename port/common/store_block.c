@@ -8,6 +8,8 @@
 
 #include "store_block.h"
 
+#if PL_ENABLE_STORE_BLOCK
+
 enum { T_SECTOR = 1, T_DATA, T_COMMIT, T_STATE, T_REMOVE };
 enum { K_DATA, K_META }; /* who may take the last free sector: META only */
 
@@ -836,3 +838,5 @@ const pl_store_counters *pl_store_block_counters(const pl_store_block *b)
 {
 	return &b->c;
 }
+
+#endif

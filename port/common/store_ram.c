@@ -9,6 +9,8 @@
 
 #include "store_ram.h"
 
+#if PL_ENABLE_STORE_RAM
+
 #define ALIGN8(n) (((n) + 7u) & ~(size_t)7u)
 
 struct ram_rec {
@@ -331,3 +333,5 @@ const pl_store_counters *pl_store_ram_counters(const pl_store_ram *r)
 {
 	return &r->c;
 }
+
+#endif
