@@ -98,7 +98,7 @@ static void o_date(struct out *o, int64_t t, int off_min)
 	m = mp < 10 ? mp + 3 : mp - 9;
 	y += m <= 2;
 	snprintf(buf, sizeof(buf), "%.3s, %02d %.3s %04d %02d:%02d:%02d %c%02d%02d",
-		 wd + 3 * (int)(((days % 7) + 11) % 7), (int)d, mo + 3 * (int)(m - 1), (int)y,
+		 wd + 3 * (size_t)(((days % 7) + 11) % 7), (int)d, mo + 3 * (size_t)(m - 1), (int)y,
 		 (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), off_min < 0 ? '-' : '+',
 		 a / 60, a % 60);
 	o_str(o, buf);

@@ -10,6 +10,10 @@
 
 #if PL_ENABLE_STORE_BLOCK
 
+#if CONFIG_POSTLET_STORE_BLOCK_MAX_SECTORS > 255
+#error "CONFIG_POSTLET_STORE_BLOCK_MAX_SECTORS: at most 255 (sector numbers are kept in a byte)"
+#endif
+
 enum { T_SECTOR = 1, T_DATA, T_COMMIT, T_STATE, T_REMOVE };
 enum { K_DATA, K_META }; /* who may take the last free sector: META only */
 
@@ -510,7 +514,7 @@ static pl_err scan_sector(pl_store_block *b, int s, uint32_t *max_id)
 
 pl_err pl_store_block_init(pl_store_block *b, const pl_flash *f, uint32_t max_msgs)
 {
-	uint32_t i, max_id = 0, seq;
+	uint32_t i, max_id = 0;
 	int s;
 
 	memset(b, 0, sizeof(*b));
@@ -520,7 +524,7 @@ pl_err pl_store_block_init(pl_store_block *b, const pl_flash *f, uint32_t max_ms
 									   : CONFIG_POSTLET_QUEUE_MAX_COUNT;
 	b->seq = 1;
 	if (!f || !f->read || !f->program || !f->erase || f->sector_count < 3 ||
-	    f->sector_count > CONFIG_POSTLET_STORE_BLOCK_MAX_SECTORS || f->sector_count > 255 ||
+	    f->sector_count > CONFIG_POSTLET_STORE_BLOCK_MAX_SECTORS ||
 	    (f->prog_size != 1 && f->prog_size != 2 && f->prog_size != 4 && f->prog_size != 8) ||
 	    f->sector_size % 8 || f->sector_size < 256)
 		return PL_E_USAGE;
@@ -538,7 +542,7 @@ pl_err pl_store_block_init(pl_store_block *b, const pl_flash *f, uint32_t max_ms
 		}
 	}
 	/* replay the log oldest sector first */
-	for (seq = 0, s = sector_after(b, 0); s >= 0; seq = b->sec[s].seq, s = sector_after(b, seq)) {
+	for (s = sector_after(b, 0); s >= 0; s = sector_after(b, b->sec[s].seq)) {
 		pl_err e = scan_sector(b, s, &max_id);
 
 		if (e)
