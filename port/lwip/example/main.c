@@ -46,7 +46,7 @@ static pl_store_ram ram_queue;
 static uint8_t ram_queue_mem[PL_STORE_RAM_BYTES];
 
 #else
-static pl_session alerts_session; /* the minimal build: one direct send */
+static pl_session session; /* the minimal build: one direct send */
 #endif
 
 static const char *const rcpts[] = { ALERT_RCPT };
@@ -138,7 +138,7 @@ static pl_err send_alert(const char *subject_and_body)
 	msg.size_hint = strlen(subject_and_body);
 	msg.read = alert_read;
 	msg.read_ctx = &body;
-	return pl_session_send(&alerts_session, &acct, &msg);
+	return pl_session_send(&session, &acct, &msg);
 }
 #endif
 
