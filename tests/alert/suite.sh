@@ -69,18 +69,20 @@ fail() {
 	failed=1
 }
 
-# 1. server down, then up: RAM store
+# 1. server down, then up: RAM store; the 5 go over one connection
 lp="alert-ram-$run_id"
+log_off=$(stat -c %s "$TESTBED_POSTFIX_LOG")
 if alert "$tmp/ram.out" "$lp" --store ram --port "$closed" sendn 5 "ram down-up" poll count \
 	port "$TESTBED_SUBMISSION_PORT" poll flush count; then
 	kept=$(grep -c 'err=cannot connect.*retries_left=19 final=0' "$tmp/ram.out")
 	n=$(mails "$lp" 5)
+	conns=$(tail -c +"$((log_off + 1))" "$TESTBED_POSTFIX_LOG" | grep -c '/submission/smtpd\[[0-9]*\]: connect from')
 	if [ "$kept" = 5 ] && grep -q '^store: 5 records' "$tmp/ram.out" &&
 		grep -q '^flush: delivered 5' "$tmp/ram.out" && grep -q '^store: 0 records' "$tmp/ram.out" &&
-		[ "$n" = 5 ]; then
-		pass ram_down_up "5 kept while down (attempt reported, 19 retries left), 5 delivered once"
+		[ "$n" = 5 ] && [ "$conns" = 1 ]; then
+		pass ram_down_up "5 kept while down (attempt reported, 19 retries left), 5 delivered once over 1 connection"
 	else
-		fail ram_down_up "kept $kept, mails $n (want 5 and 5)" "$tmp/ram.out"
+		fail ram_down_up "kept $kept, mails $n, connections $conns (want 5, 5, 1)" "$tmp/ram.out"
 	fi
 else
 	fail ram_down_up "alert_send failed" "$tmp/ram.out"
