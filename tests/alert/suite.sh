@@ -52,8 +52,8 @@ alert() {
 
 # mails LOCALPART COUNT: wait until COUNT arrived (no more), print the count
 mails() {
-	local box=$TESTBED_MAIL/postlet.test/$1/new n=0 i
-	for i in $(seq 100); do
+	local box=$TESTBED_MAIL/postlet.test/$1/new n=0
+	for _ in $(seq 100); do
 		n=$(find "$box" -type f 2>/dev/null | wc -l)
 		[ "$n" -ge "$2" ] && break
 		sleep 0.2
