@@ -59,10 +59,10 @@ endif
 CORE_SRCS := $(sort $(wildcard agent/*.c agent/engine/*.c agent/tls/*.c agent/queue/*.c))
 ifeq ($(CONFIG_POSTLET_PORT_LWIP),y)
 # firmware: the application supplies lwIP, lwipopts.h and the board hooks
-PORT_SRCS := port/lwip/port_lwip.c port/common/log_line.c
+PORT_SRCS := port/lwip/port_lwip.c $(sort $(wildcard port/common/*.c))
 PL_CFLAGS += -Iport/lwip
 else
-PORT_SRCS := port/posix/port_posix.c port/posix/store_posix.c port/common/log_line.c
+PORT_SRCS := port/posix/port_posix.c port/posix/store_posix.c $(sort $(wildcard port/common/*.c))
 endif
 CLI_SRCS := $(filter-out agent/cli/main.c,$(sort $(wildcard agent/cli/*.c)))
 MAIN_SRC := agent/cli/main.c

@@ -92,7 +92,7 @@ $(FW_O)/fw/%.o: $(FW_EX)/%.c $(FW_EX)/lwipopts.h | firmware-lib $(FW_LWIP)/.comp
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(FW_CC) $(FW_WARN) $(FW_CFLAGS) $(FW_INC) -I$(FW_O)/fw -I$(FW_O)/include \
-		-DPL_HAVE_AUTOCONF -Iagent -Iport -Iport/lwip -MMD -MP -c $< -o $@
+		-DPL_HAVE_AUTOCONF -Iagent -Iport -Iport/common -Iport/lwip -MMD -MP -c $< -o $@
 
 $(FW_O)/fw/liblwip.a: $(FW_LWIP_OBJS)
 	$(Q)rm -f $@

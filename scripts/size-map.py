@@ -10,8 +10,12 @@ Components are recognised by the input file's path:
                  obj/agent/ outside tls/ and cli/
   TLS glue       libpostlet.a(tls_wolfssl.o), obj/agent/tls/
   postlet port   libpostlet.a(port_lwip.o, log_line.o), obj/port/
-  postlet session  the application's static pl_session (all of postlet's
-                 buffers; .bss.session of the example's main.o)
+  postlet queue  the queue core, alert API, storm control and firmware
+                 stores (agent/queue/, port/common/store_*), and the
+                 example's static stores (.bss.flash_queue, .bss.ram_queue*)
+  postlet session  the application's static pl_session or pl_alert_ctx
+                 (all of postlet's buffers; .bss.session / .bss.alerts of
+                 the example's main.o)
   postlet CLI    obj/agent/cli/ (the program's front end)
   wolfSSL        libwolfssl.a
   lwIP           liblwip.a
@@ -24,11 +28,14 @@ import sys
 
 POSTLET_PORT = {"port_lwip.o", "log_line.o", "port_posix.o"}
 TLS_GLUE = {"tls_wolfssl.o"}
+QUEUE = {"queue.o", "alert.o", "storm.o", "store_ram.o", "store_block.o"}
 
 
 def component(path):
     if path == "[pl_session]":
         return "postlet session"
+    if path == "[pl_queue]":
+        return "postlet queue"
     m = re.match(r"(.*?)\(([^)]*)\)$", path)
     archive, member = (m.group(1), m.group(2)) if m else (path, None)
     base = archive.rsplit("/", 1)[-1]
@@ -37,12 +44,16 @@ def component(path):
             return "TLS glue"
         if member in POSTLET_PORT:
             return "postlet port"
+        if member in QUEUE:
+            return "postlet queue"
         return "postlet core"
     # objects of a postlet program build ($(O)/obj/...)
     if "/obj/agent/tls/" in path:
         return "TLS glue"
     if "/obj/agent/cli/" in path:
         return "postlet CLI"
+    if "/obj/agent/queue/" in path or "/obj/port/common/store_" in path:
+        return "postlet queue"
     if "/obj/port/" in path:
         return "postlet port"
     if "/obj/agent/" in path:
@@ -110,8 +121,10 @@ def parse(path):
                 continue
             key = obj
             # the example's static pl_session: postlet's buffers, in the app
-            if obj.endswith("/fw/main.o") and sec == ".bss.session":
+            if obj.endswith("/fw/main.o") and sec in (".bss.session", ".bss.alerts"):
                 key = "[pl_session]"
+            if obj.endswith("/fw/main.o") and sec.startswith((".bss.flash_queue", ".bss.ram_queue")):
+                key = "[pl_queue]"
             d = sizes.setdefault(key, {"text": 0, "rodata": 0, "data": 0, "bss": 0})
             d[kind(outsec)] += size
     return sizes

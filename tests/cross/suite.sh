@@ -126,7 +126,8 @@ else
 fi
 
 # The Cortex-M4 firmware image (mk/firmware.mk) must link: postlet's lwIP
-# port library, lwIP and wolfSSL (firmware profile) in one ARM ELF.
+# port library with the alert API and its flash and RAM stores, lwIP and
+# wolfSSL (firmware profile) in one ARM ELF.
 if sh scripts/install-cross.sh cm4 2>>"$LOG/apt.err"; then
 	fw=$O/cross/cm4
 	if ! timeout 600 $MAKE --no-print-directory -j2 firmware FW_O="$fw" >"$LOG/cm4.log" 2>&1; then
@@ -135,7 +136,8 @@ if sh scripts/install-cross.sh cm4 2>>"$LOG/apt.err"; then
 		elf=$fw/postlet-example.elf
 		m=$(readelf -h "$elf" 2>/dev/null | sed -n 's/^ *Machine: *//p')
 		missing=
-		for sym in main pl_session_send pl_smtp_rx pl_tls_open pl_port_connect wolfSSL_connect \
+		for sym in main pl_alert_send pl_alert_poll pl_store_block_init pl_store_ram_init \
+			pl_session_transact pl_smtp_rx pl_tls_open pl_port_connect wolfSSL_connect \
 			wolfSSL_CTX_load_verify_buffer_ex lwip_connect tcpip_init tcp_write; do
 			arm-none-eabi-nm "$elf" | grep -q " [TtWw] $sym\$" || missing="$missing $sym"
 		done

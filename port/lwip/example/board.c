@@ -192,3 +192,80 @@ err_t board_eth_init(struct netif *n)
 	n->linkoutput = eth_linkoutput;
 	return ERR_OK;
 }
+
+/* ---- flash for the alert queue: STM32F4 sectors 9-11, word programming ---- */
+#define FLASH_KEYR REG(0x40023C04u)
+#define FLASH_SR REG(0x40023C0Cu)
+#define FLASH_CR REG(0x40023C10u)
+#define FLASH_SR_BSY (1u << 16)
+#define FLASH_SR_ERRS 0xF2u /* PGSERR PGPERR PGAERR WRPERR OPERR */
+#define FLASH_CR_PG 1u
+#define FLASH_CR_SER 2u
+#define FLASH_CR_PSIZE_X32 (2u << 8)
+#define FLASH_CR_STRT (1u << 16)
+#define FLASH_CR_LOCK (1u << 31)
+#define STORE_BASE 0x080A0000u
+#define STORE_SECTOR 0x20000u
+#define STORE_FIRST_SECTOR 9u
+
+static int flash_wait(void)
+{
+	while (FLASH_SR & FLASH_SR_BSY)
+		;
+	if (FLASH_SR & FLASH_SR_ERRS) {
+		FLASH_SR = FLASH_SR_ERRS; /* write 1 to clear */
+		return -1;
+	}
+	return 0;
+}
+
+static void flash_unlock(void)
+{
+	if (FLASH_CR & FLASH_CR_LOCK) {
+		FLASH_KEYR = 0x45670123u;
+		FLASH_KEYR = 0xCDEF89ABu;
+	}
+}
+
+static int fl_read(void *ctx, uint32_t addr, void *buf, size_t len)
+{
+	(void)ctx;
+	memcpy(buf, (const void *)(uintptr_t)(STORE_BASE + addr), len); /* memory-mapped */
+	return 0;
+}
+
+static int fl_program(void *ctx, uint32_t addr, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	int r = 0;
+
+	(void)ctx;
+	flash_unlock();
+	FLASH_CR = FLASH_CR_PSIZE_X32 | FLASH_CR_PG;
+	for (size_t i = 0; i < len && r == 0; i += 4) {
+		uint32_t w;
+
+		memcpy(&w, p + i, 4);
+		REG(STORE_BASE + addr + i) = w;
+		r = flash_wait();
+	}
+	FLASH_CR = FLASH_CR_LOCK;
+	return r;
+}
+
+static int fl_erase(void *ctx, uint32_t sector)
+{
+	int r;
+
+	(void)ctx;
+	flash_unlock();
+	FLASH_CR = FLASH_CR_PSIZE_X32 | FLASH_CR_SER | ((STORE_FIRST_SECTOR + sector) << 3);
+	FLASH_CR |= FLASH_CR_STRT;
+	r = flash_wait();
+	FLASH_CR = FLASH_CR_LOCK;
+	return r;
+}
+
+const pl_flash board_flash = {
+	STORE_SECTOR, 3, 4, fl_read, fl_program, fl_erase, NULL,
+};
