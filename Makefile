@@ -86,15 +86,21 @@ $(O)/libpostlet.a: $(call obj,$(CORE_SRCS) $(PORT_SRCS))
 # keep sanitizer objects between runs (make would delete them as intermediates)
 .SECONDARY:
 
-$(CONFIG):
+# A new build directory gets the default configuration; an existing
+# .config is synced when Kconfig is newer (a pull that added options), so
+# new options take their defaults instead of silently being off.
+SYNC_CONFIG = PYTHON=$(PYTHON) sh scripts/syncconfig.sh $@ && \
+	echo "  SYNC    $@ (options new in Kconfig take their defaults)"
+$(CONFIG): Kconfig
 	$(Q)mkdir -p $(O)
 ifneq ($(CROSS_DEFCONFIG),)
-	$(Q)KCONFIG_CONFIG=$@ KCONFIG_ALLCONFIG=$(CROSS_DEFCONFIG) srctree=. \
-		$(PYTHON) -m alldefconfig Kconfig >/dev/null
-	@echo "  CONFIG  $@ (from $(CROSS_DEFCONFIG))"
+	$(Q)if [ -f $@ ]; then $(SYNC_CONFIG); else \
+		KCONFIG_CONFIG=$@ KCONFIG_ALLCONFIG=$(CROSS_DEFCONFIG) srctree=. \
+		$(PYTHON) -m alldefconfig Kconfig >/dev/null && \
+		echo "  CONFIG  $@ (from $(CROSS_DEFCONFIG))"; fi
 else
-	$(Q)cp configs/default.config $@
-	@echo "  CONFIG  $@ (from configs/default.config)"
+	$(Q)if [ -f $@ ]; then $(SYNC_CONFIG); else \
+		cp configs/default.config $@ && echo "  CONFIG  $@ (from configs/default.config)"; fi
 endif
 
 $(AUTOCONF): $(CONFIG) scripts/genconfig.sh

@@ -93,6 +93,32 @@ static int facility(const char *name)
 	return LOG_USER;
 }
 
+void pl_cli_log_text(const pl_account_conf *c, int prio, const char *line)
+{
+	if (c->logfile[0]) {
+		FILE *f = strcmp(c->logfile, "-") == 0 ? stdout : fopen(c->logfile, "a");
+		time_t t = time(NULL);
+		struct tm tm;
+		char when[32];
+
+		if (f) {
+			localtime_r(&t, &tm);
+			strftime(when, sizeof(when), "%b %d %H:%M:%S", &tm);
+			fprintf(f, "%s %s\n", when, line);
+			if (f != stdout)
+				fclose(f);
+		} else {
+			fprintf(stderr, "postlet: cannot open log file %s: %s\n", c->logfile,
+				strerror(errno));
+		}
+	}
+	if (c->syslog[0] && strcmp(c->syslog, "off") != 0) {
+		openlog("postlet", LOG_PID, facility(c->syslog));
+		syslog(prio, "%s", line);
+		closelog();
+	}
+}
+
 /* One line per message, to the logfile and/or syslog: who, to whom, how
  * big, what the server said, how long it took, the exit code. */
 static void log_line(const pl_account_conf *c, const char *from, const pl_addr_list *rcpts,
@@ -116,28 +142,7 @@ static void log_line(const pl_account_conf *c, const char *from, const pl_addr_l
 	fprintf(m, " time=%ldms exitcode=%d%s%s", ms, pl_exit_code(e, code), e ? " error=" : "",
 		e ? pl_strerror(e) : "");
 	fclose(m);
-	if (c->logfile[0]) {
-		FILE *f = strcmp(c->logfile, "-") == 0 ? stdout : fopen(c->logfile, "a");
-		time_t t = time(NULL);
-		struct tm tm;
-		char when[32];
-
-		if (f) {
-			localtime_r(&t, &tm);
-			strftime(when, sizeof(when), "%b %d %H:%M:%S", &tm);
-			fprintf(f, "%s %s\n", when, line);
-			if (f != stdout)
-				fclose(f);
-		} else {
-			fprintf(stderr, "postlet: cannot open log file %s: %s\n", c->logfile,
-				strerror(errno));
-		}
-	}
-	if (c->syslog[0] && strcmp(c->syslog, "off") != 0) {
-		openlog("postlet", LOG_PID, facility(c->syslog));
-		syslog(e ? LOG_ERR : LOG_INFO, "%s", line);
-		closelog();
-	}
+	pl_cli_log_text(c, e ? LOG_ERR : LOG_INFO, line);
 	free(line);
 }
 

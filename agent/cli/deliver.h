@@ -10,6 +10,10 @@
 #include "message.h"
 #include "session.h"
 
+/* One line to the logfile (with a time stamp) and to syslog at prio,
+ * with the configured facility; nothing when neither is set. */
+void pl_cli_log_text(const pl_account_conf *c, int prio, const char *line);
+
 /* envid: -V, the DSN envelope id, or NULL; DSN conditions come from
  * conf's dsn_notify / dsn_return. */
 int pl_deliver(const pl_account_conf *conf, const pl_account *acct, const char *from,

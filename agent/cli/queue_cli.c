@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "compose.h"
+#include "deliver.h"
 #include "exitcode.h"
 #include "posix/store_posix.h"
 #include "queue/queue.h"
@@ -201,34 +202,10 @@ static pl_err open_queue(const pl_account_conf *conf, int create, char *dir, siz
 	return PL_OK;
 }
 
-/* A line for the logfile and syslog (as deliver.c writes per message). */
-static void log_text(const pl_account_conf *c, int prio, const char *line)
-{
-	if (c->logfile[0]) {
-		FILE *f = strcmp(c->logfile, "-") == 0 ? stdout : fopen(c->logfile, "a");
-		time_t t = time(NULL);
-		struct tm tm;
-		char when[32];
-
-		if (f) {
-			localtime_r(&t, &tm);
-			strftime(when, sizeof(when), "%b %d %H:%M:%S", &tm);
-			fprintf(f, "%s %s\n", when, line);
-			if (f != stdout)
-				fclose(f);
-		}
-	}
-	if (c->syslog[0] && strcmp(c->syslog, "off") != 0) {
-		openlog("postlet", LOG_PID, LOG_MAIL);
-		syslog(prio, "%s", line);
-		closelog();
-	}
-}
-
 static void note(const pl_account_conf *conf, const char *line)
 {
 	fprintf(stderr, "postlet: %s\n", line);
-	log_text(conf, LOG_NOTICE, line);
+	pl_cli_log_text(conf, LOG_NOTICE, line);
 }
 
 /* ---- bounce notices ------------------------------------------------------------ */
@@ -329,7 +306,7 @@ static void log_run(const pl_account_conf *c, const pl_queue_stats *st)
 	snprintf(line, sizeof(line),
 		 "queue run: sent=%u deferred=%u bounced=%u expired=%u busy=%u connections=%u",
 		 st->sent, st->deferred, st->bounced, st->expired, st->busy, st->connections);
-	log_text(c, st->bounced || st->expired ? LOG_WARNING : LOG_INFO, line);
+	pl_cli_log_text(c, st->bounced || st->expired ? LOG_WARNING : LOG_INFO, line);
 }
 
 /* Flush with the open queue; bounce notices queued meanwhile go out at
