@@ -55,9 +55,13 @@ static const char cipher_list[] =
 #ifdef NO_SESSION_CACHE
 #define PL_TLS_SESSION_OBJ(expr) NULL
 #define PL_TLS_SET_SESSION(ssl, sess) ((void)(ssl), (void)(sess))
+#define PL_TLS_I2D_SESSION(sess, pp) ((void)(sess), (void)(pp), -1)
+#define PL_TLS_D2I_SESSION(pp, len) ((void)(pp), (void)(len), (WOLFSSL_SESSION *)NULL)
 #else
 #define PL_TLS_SESSION_OBJ(expr) (expr)
 #define PL_TLS_SET_SESSION(ssl, sess) (void)wolfSSL_set_session((ssl), (sess))
+#define PL_TLS_I2D_SESSION(sess, pp) wolfSSL_i2d_SSL_SESSION((sess), (pp))
+#define PL_TLS_D2I_SESSION(pp, len) wolfSSL_d2i_SSL_SESSION(NULL, (pp), (len))
 #endif
 
 /* TLS 1.2 at least; a TLS 1.3-only wolfSSL profile (WOLFSSL_NO_TLS12)
@@ -729,7 +733,7 @@ size_t pl_tls_cache_export(const pl_tls_cache *c, uint8_t *buf, size_t cap)
 	if (!PL_ENABLE_TLS_SESSION_CACHE || !klen || (!c->session && !c->group))
 		return 0;
 	if (c->session)
-		dlen = wolfSSL_i2d_SSL_SESSION(c->session, NULL);
+		dlen = PL_TLS_I2D_SESSION(c->session, NULL);
 	if (dlen < 0 || dlen > 0xffff)
 		dlen = 0; /* no session serialisation in this build: keep the group */
 	n = sizeof(record_magic) + 1 + klen + 2 + 2 + (size_t)dlen;
@@ -744,7 +748,7 @@ size_t pl_tls_cache_export(const pl_tls_cache *c, uint8_t *buf, size_t cap)
 	*p++ = (uint8_t)c->group;
 	*p++ = (uint8_t)(dlen >> 8);
 	*p++ = (uint8_t)dlen;
-	if (dlen && wolfSSL_i2d_SSL_SESSION(c->session, &p) != dlen)
+	if (dlen && PL_TLS_I2D_SESSION(c->session, &p) != dlen)
 		return 0;
 	if (wc_Sha256Hash(buf, (word32)n, buf + n) != 0)
 		return 0;
@@ -774,7 +778,7 @@ pl_err pl_tls_cache_import(pl_tls_cache *c, const uint8_t *buf, size_t len)
 	c->group = (uint16_t)(p[0] << 8 | p[1]);
 	p += 4;
 	if (dlen) {
-		c->session = wolfSSL_d2i_SSL_SESSION(NULL, &p, (long)dlen);
+		c->session = PL_TLS_D2I_SESSION(&p, (long)dlen);
 		if (!c->session) {
 			pl_tls_cache_clear(c);
 			return PL_E_PROTOCOL;
