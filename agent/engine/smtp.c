@@ -30,28 +30,32 @@ enum { AUTH_STEP_SENT, AUTH_STEP_USER, AUTH_STEP_PASS };
 static const struct {
 	const char *name;
 	unsigned bit;
-	int on;
 } mechs[] = {
-	{ "EXTERNAL", PL_AUTH_EXTERNAL, PL_ENABLE_AUTH_EXTERNAL },
-	{ "OAUTHBEARER", PL_AUTH_OAUTHBEARER, PL_ENABLE_AUTH_OAUTHBEARER },
-	{ "XOAUTH2", PL_AUTH_XOAUTH2, PL_ENABLE_AUTH_XOAUTH2 },
-	{ "SCRAM-SHA-256", PL_AUTH_SCRAM_SHA256, PL_ENABLE_AUTH_SCRAM_SHA256 },
-	{ "SCRAM-SHA-1", PL_AUTH_SCRAM_SHA1, PL_ENABLE_AUTH_SCRAM_SHA1 },
-	{ "CRAM-MD5", PL_AUTH_CRAM_MD5, PL_ENABLE_AUTH_CRAM_MD5 },
-	{ "PLAIN", PL_AUTH_PLAIN, PL_ENABLE_AUTH_PLAIN },
-	{ "LOGIN", PL_AUTH_LOGIN, PL_ENABLE_AUTH_LOGIN },
+	{ "EXTERNAL", PL_AUTH_EXTERNAL },
+	{ "OAUTHBEARER", PL_AUTH_OAUTHBEARER },
+	{ "XOAUTH2", PL_AUTH_XOAUTH2 },
+	{ "SCRAM-SHA-256", PL_AUTH_SCRAM_SHA256 },
+	{ "SCRAM-SHA-1", PL_AUTH_SCRAM_SHA1 },
+	{ "CRAM-MD5", PL_AUTH_CRAM_MD5 },
+	{ "PLAIN", PL_AUTH_PLAIN },
+	{ "LOGIN", PL_AUTH_LOGIN },
 };
 #define NMECHS (sizeof(mechs) / sizeof(mechs[0]))
 
+/* The mechanisms Kconfig compiled in, as a constant the compiler folds
+ * into every test of it. */
+#define AUTH_COMPILED                                                                      \
+	((PL_ENABLE_AUTH_EXTERNAL ? PL_AUTH_EXTERNAL : 0u) |                                 \
+	 (PL_ENABLE_AUTH_OAUTHBEARER ? PL_AUTH_OAUTHBEARER : 0u) |                           \
+	 (PL_ENABLE_AUTH_XOAUTH2 ? PL_AUTH_XOAUTH2 : 0u) |                                   \
+	 (PL_ENABLE_AUTH_SCRAM_SHA256 ? PL_AUTH_SCRAM_SHA256 : 0u) |                         \
+	 (PL_ENABLE_AUTH_SCRAM_SHA1 ? PL_AUTH_SCRAM_SHA1 : 0u) |                             \
+	 (PL_ENABLE_AUTH_CRAM_MD5 ? PL_AUTH_CRAM_MD5 : 0u) |                                 \
+	 (PL_ENABLE_AUTH_PLAIN ? PL_AUTH_PLAIN : 0u) | (PL_ENABLE_AUTH_LOGIN ? PL_AUTH_LOGIN : 0u))
+
 unsigned pl_auth_compiled(void)
 {
-	unsigned m = 0;
-	size_t i;
-
-	for (i = 0; i < NMECHS; i++)
-		if (mechs[i].on)
-			m |= mechs[i].bit;
-	return m;
+	return AUTH_COMPILED;
 }
 
 const char *pl_auth_name(unsigned mech)
@@ -653,7 +657,7 @@ static const char *user_of(const pl_smtp *s)
 
 static void start_auth(pl_smtp *s)
 {
-	unsigned want = s->p->auth_mechs & pl_auth_compiled(), common = want & s->server_auth;
+	unsigned want = s->p->auth_mechs & AUTH_COMPILED, common = want & s->server_auth;
 	const char *user = user_of(s), *pw = s->p->password;
 	unsigned mech = 0;
 	size_t i, n = 0, mark;
@@ -1169,7 +1173,7 @@ static pl_err check_auth(pl_smtp *s, const pl_smtp_params *p)
 	} else if (p->password && strlen(p->password) > CONFIG_POSTLET_AUTH_SECRET_MAX) {
 		err = PL_E_LIMIT;
 		why = "password or token longer than CONFIG_POSTLET_AUTH_SECRET_MAX";
-	} else if (PL_ENABLE_SCRAM && (p->auth_mechs & pl_auth_compiled() & PL_AUTH_SCRAM) &&
+	} else if ((p->auth_mechs & AUTH_COMPILED & PL_AUTH_SCRAM) &&
 		   !pl_scram_nonce_ok(p->scram_nonce)) {
 		err = PL_E_USAGE;
 		why = "SCRAM allowed but no valid client nonce given";
