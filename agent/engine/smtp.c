@@ -544,7 +544,9 @@ static int mail_fits_server(pl_smtp *s)
 		put_str(size_why, sizeof(size_why), at, u64_str(num, s->size_max));
 		why = size_why;
 	} else if (s->m->body_8bit && !OFFERED(s, PL_CAP_8BITMIME))
-		why = "message has 8-bit bytes but the server does not offer 8BITMIME";
+		why = PL_ENABLE_ESMTP_8BITMIME
+			      ? "message has 8-bit bytes but the server does not offer 8BITMIME"
+			      : "message has 8-bit bytes but 8BITMIME is not compiled in";
 	else if (!OFFERED(s, PL_CAP_SMTPUTF8) && mail_needs_utf8(s->m))
 		why = "non-ASCII address but the server does not offer SMTPUTF8";
 	if (!why)
@@ -1137,7 +1139,9 @@ static pl_err check_mail(pl_smtp *s, const pl_smtp_mail *m, pl_stage stage)
 	size_t i;
 
 	if (!safe_token(m->from, CONFIG_POSTLET_ADDR_MAX, 1) || !addr_chars_ok(m->from)) {
-		why = "invalid envelope sender address";
+		why = PL_ENABLE_ESMTP_SMTPUTF8 ? "invalid envelope sender address"
+					       : "invalid or non-ASCII envelope sender address "
+						 "(SMTPUTF8 not compiled in)";
 	} else if (m->nrcpt == 0) {
 		why = "no recipients";
 	} else if (m->nrcpt > CONFIG_POSTLET_MAX_RCPT) {
@@ -1152,7 +1156,9 @@ static pl_err check_mail(pl_smtp *s, const pl_smtp_mail *m, pl_stage stage)
 	}
 	for (i = 0; !why && i < m->nrcpt; i++)
 		if (!safe_token(m->rcpts[i], CONFIG_POSTLET_ADDR_MAX, 0) || !addr_chars_ok(m->rcpts[i]))
-			why = "invalid recipient address";
+			why = PL_ENABLE_ESMTP_SMTPUTF8 ? "invalid recipient address"
+						       : "invalid or non-ASCII recipient address "
+							 "(SMTPUTF8 not compiled in)";
 	if (!why)
 		return PL_OK;
 	set_error(s, err, stage, why);
