@@ -252,7 +252,7 @@ static int utf8_valid(const char *str)
 
 /* Address bytes: UTF-8 with SMTPUTF8 compiled in, else ASCII only (a
  * non-ASCII address is then bad input, refused before connecting). */
-static int addr_chars_ok(const char *str)
+static int addr_ok(const char *str)
 {
 	return PL_ENABLE_ESMTP_SMTPUTF8 ? utf8_valid(str) : is_ascii(str);
 }
@@ -546,7 +546,7 @@ static int mail_fits_server(pl_smtp *s)
 	} else if (s->m->body_8bit && !OFFERED(s, PL_CAP_8BITMIME))
 		why = PL_ENABLE_ESMTP_8BITMIME
 			      ? "message has 8-bit bytes but the server does not offer 8BITMIME"
-			      : "message has 8-bit bytes but 8BITMIME is not compiled in";
+			      : "message has 8-bit bytes but 8BITMIME is not built in";
 	else if (!OFFERED(s, PL_CAP_SMTPUTF8) && mail_needs_utf8(s->m))
 		why = "non-ASCII address but the server does not offer SMTPUTF8";
 	if (!why)
@@ -1138,27 +1138,29 @@ static pl_err check_mail(pl_smtp *s, const pl_smtp_mail *m, pl_stage stage)
 	pl_err err = PL_E_MESSAGE;
 	size_t i;
 
-	if (!safe_token(m->from, CONFIG_POSTLET_ADDR_MAX, 1) || !addr_chars_ok(m->from)) {
-		why = PL_ENABLE_ESMTP_SMTPUTF8 ? "invalid envelope sender address"
-					       : "invalid or non-ASCII envelope sender address "
-						 "(SMTPUTF8 not compiled in)";
+	if (!safe_token(m->from, CONFIG_POSTLET_ADDR_MAX, 1) || !addr_ok(m->from)) {
+		why = PL_ENABLE_ESMTP_SMTPUTF8
+			      ? "invalid envelope sender address"
+			      : "invalid envelope sender address (ASCII only: no SMTPUTF8)";
 	} else if (m->nrcpt == 0) {
 		why = "no recipients";
 	} else if (m->nrcpt > CONFIG_POSTLET_MAX_RCPT) {
 		err = PL_E_LIMIT;
 		why = "too many recipients";
-	} else if (PL_ENABLE_ESMTP_DSN && (m->dsn_notify & PL_DSN_NEVER) && (m->dsn_notify & ~(unsigned)PL_DSN_NEVER)) {
+	} else if (PL_ENABLE_ESMTP_DSN && (m->dsn_notify & PL_DSN_NEVER) &&
+		   (m->dsn_notify & ~(unsigned)PL_DSN_NEVER)) {
 		err = PL_E_USAGE;
 		why = "DSN NOTIFY=NEVER cannot be combined with other conditions";
-	} else if (PL_ENABLE_ESMTP_DSN && m->dsn_envid && (strlen(m->dsn_envid) > 100 || !is_ascii(m->dsn_envid))) {
+	} else if (PL_ENABLE_ESMTP_DSN && m->dsn_envid &&
+		   (strlen(m->dsn_envid) > 100 || !is_ascii(m->dsn_envid))) {
 		err = PL_E_USAGE;
 		why = "DSN envelope id longer than 100 characters or not ASCII";
 	}
 	for (i = 0; !why && i < m->nrcpt; i++)
-		if (!safe_token(m->rcpts[i], CONFIG_POSTLET_ADDR_MAX, 0) || !addr_chars_ok(m->rcpts[i]))
-			why = PL_ENABLE_ESMTP_SMTPUTF8 ? "invalid recipient address"
-						       : "invalid or non-ASCII recipient address "
-							 "(SMTPUTF8 not compiled in)";
+		if (!safe_token(m->rcpts[i], CONFIG_POSTLET_ADDR_MAX, 0) || !addr_ok(m->rcpts[i]))
+			why = PL_ENABLE_ESMTP_SMTPUTF8
+				      ? "invalid recipient address"
+				      : "invalid recipient address (ASCII only: no SMTPUTF8)";
 	if (!why)
 		return PL_OK;
 	set_error(s, err, stage, why);
