@@ -1323,7 +1323,7 @@ void pl_smtp_rx(pl_smtp *s, const uint8_t *data, size_t len)
 		if (ev != PL_REPLY_DONE)
 			continue;
 		kind = expect_pop(s);
-		if (s->expect_len <= PL_SMTP_QUEUE_MAX / 2)
+		if (PL_ENABLE_ESMTP_CHUNKING && s->expect_len <= PL_SMTP_QUEUE_MAX / 2)
 			s->chunk_backoff = 0;
 		if (s->phase == PH_DRAIN)
 			drain_reply(s, kind);
