@@ -177,7 +177,7 @@ pl_err pl_session_open(pl_session *s, const pl_account *a)
 	memset(&s->tls, 0, sizeof(s->tls));
 	memset(&s->link, 0, sizeof(s->link));
 	s->link.conn.handle = -1;
-	if (a->auth_mechs & PL_AUTH_SCRAM) {
+	if (PL_ENABLE_SCRAM && (a->auth_mechs & PL_AUTH_SCRAM)) {
 		/* the engine is pure: its SCRAM nonce is drawn here */
 		uint8_t rnd[18];
 		size_t n;

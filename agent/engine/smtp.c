@@ -30,28 +30,32 @@ enum { AUTH_STEP_SENT, AUTH_STEP_USER, AUTH_STEP_PASS };
 static const struct {
 	const char *name;
 	unsigned bit;
-	int on;
 } mechs[] = {
-	{ "EXTERNAL", PL_AUTH_EXTERNAL, PL_ENABLE_AUTH_EXTERNAL },
-	{ "OAUTHBEARER", PL_AUTH_OAUTHBEARER, PL_ENABLE_AUTH_OAUTHBEARER },
-	{ "XOAUTH2", PL_AUTH_XOAUTH2, PL_ENABLE_AUTH_XOAUTH2 },
-	{ "SCRAM-SHA-256", PL_AUTH_SCRAM_SHA256, PL_ENABLE_AUTH_SCRAM_SHA256 },
-	{ "SCRAM-SHA-1", PL_AUTH_SCRAM_SHA1, PL_ENABLE_AUTH_SCRAM_SHA1 },
-	{ "CRAM-MD5", PL_AUTH_CRAM_MD5, PL_ENABLE_AUTH_CRAM_MD5 },
-	{ "PLAIN", PL_AUTH_PLAIN, PL_ENABLE_AUTH_PLAIN },
-	{ "LOGIN", PL_AUTH_LOGIN, PL_ENABLE_AUTH_LOGIN },
+	{ "EXTERNAL", PL_AUTH_EXTERNAL },
+	{ "OAUTHBEARER", PL_AUTH_OAUTHBEARER },
+	{ "XOAUTH2", PL_AUTH_XOAUTH2 },
+	{ "SCRAM-SHA-256", PL_AUTH_SCRAM_SHA256 },
+	{ "SCRAM-SHA-1", PL_AUTH_SCRAM_SHA1 },
+	{ "CRAM-MD5", PL_AUTH_CRAM_MD5 },
+	{ "PLAIN", PL_AUTH_PLAIN },
+	{ "LOGIN", PL_AUTH_LOGIN },
 };
 #define NMECHS (sizeof(mechs) / sizeof(mechs[0]))
 
+/* The mechanisms Kconfig compiled in, as a constant the compiler folds
+ * into every test of it. */
+#define AUTH_COMPILED                                                                      \
+	((PL_ENABLE_AUTH_EXTERNAL ? PL_AUTH_EXTERNAL : 0u) |                                 \
+	 (PL_ENABLE_AUTH_OAUTHBEARER ? PL_AUTH_OAUTHBEARER : 0u) |                           \
+	 (PL_ENABLE_AUTH_XOAUTH2 ? PL_AUTH_XOAUTH2 : 0u) |                                   \
+	 (PL_ENABLE_AUTH_SCRAM_SHA256 ? PL_AUTH_SCRAM_SHA256 : 0u) |                         \
+	 (PL_ENABLE_AUTH_SCRAM_SHA1 ? PL_AUTH_SCRAM_SHA1 : 0u) |                             \
+	 (PL_ENABLE_AUTH_CRAM_MD5 ? PL_AUTH_CRAM_MD5 : 0u) |                                 \
+	 (PL_ENABLE_AUTH_PLAIN ? PL_AUTH_PLAIN : 0u) | (PL_ENABLE_AUTH_LOGIN ? PL_AUTH_LOGIN : 0u))
+
 unsigned pl_auth_compiled(void)
 {
-	unsigned m = 0;
-	size_t i;
-
-	for (i = 0; i < NMECHS; i++)
-		if (mechs[i].on)
-			m |= mechs[i].bit;
-	return m;
+	return AUTH_COMPILED;
 }
 
 const char *pl_auth_name(unsigned mech)
@@ -69,6 +73,20 @@ const char *pl_auth_name(unsigned mech)
 #define GREETED_FLAG 0x80u
 #define SECRET_FLAG 0x40u
 #define TLS_FLAG 0x01u
+
+/* Extensions switched off in Kconfig count as never offered: every use
+ * tests OFFERED(), which the compiler folds to 0 for them, so their code
+ * is left out of the build. */
+#define CAPS_USED                                                                          \
+	(PL_CAP_STARTTLS | PL_CAP_PIPELINING | PL_CAP_AUTH |                                 \
+	 (PL_ENABLE_ESMTP_8BITMIME ? PL_CAP_8BITMIME : 0) |                                  \
+	 (PL_ENABLE_ESMTP_SIZE ? PL_CAP_SIZE : 0) |                                          \
+	 (PL_ENABLE_ESMTP_ENHANCEDSTATUSCODES ? PL_CAP_ENHANCEDSTATUSCODES : 0) |            \
+	 (PL_ENABLE_ESMTP_CHUNKING ? PL_CAP_CHUNKING : 0) |                                  \
+	 (PL_ENABLE_ESMTP_SMTPUTF8 ? PL_CAP_SMTPUTF8 : 0) | (PL_ENABLE_ESMTP_DSN ? PL_CAP_DSN : 0))
+#define OFFERED(s, cap) (((s)->caps & (unsigned)(cap) & (unsigned)CAPS_USED) != 0)
+/* the transaction sends its body in BDAT chunks */
+#define CHUNKING(s) (PL_ENABLE_ESMTP_CHUNKING && (s)->chunking)
 
 /* "BDAT " 20 digits " LAST\r\n" */
 #define BDAT_HDR_MAX 32
@@ -232,6 +250,13 @@ static int utf8_valid(const char *str)
 	return 1;
 }
 
+/* Address bytes: UTF-8 with SMTPUTF8 compiled in, else ASCII only (a
+ * non-ASCII address is then bad input, refused before connecting). */
+static int addr_ok(const char *str)
+{
+	return PL_ENABLE_ESMTP_SMTPUTF8 ? utf8_valid(str) : is_ascii(str);
+}
+
 /* Undo a command that did not fit: its partial bytes may hold an address. */
 static void rollback(pl_smtp *s, size_t mark)
 {
@@ -309,7 +334,7 @@ static void take_enhanced(pl_smtp *s)
 	size_t i = 0, part = 0, digits = 0;
 
 	s->error.enhanced[0] = '\0'; /* never report an earlier reply's code */
-	if (!(s->caps & PL_CAP_ENHANCEDSTATUSCODES) || (t[0] != '2' && t[0] != '4' && t[0] != '5'))
+	if (!OFFERED(s, PL_CAP_ENHANCEDSTATUSCODES) || (t[0] != '2' && t[0] != '4' && t[0] != '5'))
 		return;
 	for (; t[i] && t[i] != ' ' && i < sizeof(s->error.enhanced) - 1; i++) {
 		if (t[i] == '.') {
@@ -341,10 +366,13 @@ static void emit_ehlo(pl_smtp *s)
 	expect_push(s, EXP_EHLO);
 }
 
+/* Without SMTPUTF8 compiled in, check_mail() refuses non-ASCII addresses. */
 static int mail_needs_utf8(const pl_smtp_mail *m)
 {
 	size_t i;
 
+	if (!PL_ENABLE_ESMTP_SMTPUTF8)
+		return 0;
 	if (!is_ascii(m->from))
 		return 1;
 	for (i = 0; i < m->nrcpt; i++)
@@ -357,14 +385,14 @@ static int emit_mail(pl_smtp *s)
 {
 	const pl_smtp_mail *m = s->m;
 	size_t mark = s->tx_len;
-	int dsn = (s->caps & PL_CAP_DSN) != 0;
+	int dsn = OFFERED(s, PL_CAP_DSN);
 	int ok = put(s, "MAIL FROM:<") && put(s, m->from) && put(s, ">");
 
-	if (ok && (s->caps & PL_CAP_SIZE) && m->size_hint)
+	if (ok && OFFERED(s, PL_CAP_SIZE) && m->size_hint)
 		ok = put(s, " SIZE=") && put_u64(s, m->size_hint);
-	if (ok && (s->caps & PL_CAP_8BITMIME) && m->body_8bit)
+	if (ok && OFFERED(s, PL_CAP_8BITMIME) && m->body_8bit)
 		ok = put(s, " BODY=8BITMIME");
-	if (ok && (s->caps & PL_CAP_SMTPUTF8) && mail_needs_utf8(m))
+	if (ok && OFFERED(s, PL_CAP_SMTPUTF8) && mail_needs_utf8(m))
 		ok = put(s, " SMTPUTF8");
 	if (ok && dsn && m->dsn_ret)
 		ok = put(s, m->dsn_ret == PL_DSN_RET_FULL ? " RET=FULL" : " RET=HDRS");
@@ -399,7 +427,7 @@ static int put_notify(pl_smtp *s, unsigned n)
 static int emit_rcpt(pl_smtp *s, size_t i)
 {
 	const char *rcpt = s->m->rcpts[i];
-	int dsn = (s->caps & PL_CAP_DSN) != 0;
+	int dsn = OFFERED(s, PL_CAP_DSN);
 	size_t mark = s->tx_len;
 	int ok = put(s, "RCPT TO:<") && put(s, rcpt) && put(s, ">");
 
@@ -472,7 +500,7 @@ static void emit_envelope(pl_smtp *s)
 				fail_recipients(s);
 				return;
 			}
-			if (s->chunking) {
+			if (CHUNKING(s)) {
 				pl_body_init_raw(&s->body);
 				s->chunk_open = 0;
 				s->phase = PH_BODY;
@@ -506,7 +534,7 @@ static int mail_fits_server(pl_smtp *s)
 	const char *why = NULL;
 	char size_why[128], num[21];
 
-	if (s->size_max && s->m->size_hint > s->size_max) {
+	if (PL_ENABLE_ESMTP_SIZE && s->size_max && s->m->size_hint > s->size_max) {
 		/* "message of N bytes is larger than the server's SIZE limit of M" */
 		size_t at = put_str(size_why, sizeof(size_why), 0, "message of ");
 
@@ -515,9 +543,11 @@ static int mail_fits_server(pl_smtp *s)
 			     " bytes is larger than the server's SIZE limit of ");
 		put_str(size_why, sizeof(size_why), at, u64_str(num, s->size_max));
 		why = size_why;
-	} else if (s->m->body_8bit && !(s->caps & PL_CAP_8BITMIME))
-		why = "message has 8-bit bytes but the server does not offer 8BITMIME";
-	else if (!(s->caps & PL_CAP_SMTPUTF8) && mail_needs_utf8(s->m))
+	} else if (s->m->body_8bit && !OFFERED(s, PL_CAP_8BITMIME))
+		why = PL_ENABLE_ESMTP_8BITMIME
+			      ? "message has 8-bit bytes but the server does not offer 8BITMIME"
+			      : "message has 8-bit bytes but 8BITMIME is not built in";
+	else if (!OFFERED(s, PL_CAP_SMTPUTF8) && mail_needs_utf8(s->m))
 		why = "non-ASCII address but the server does not offer SMTPUTF8";
 	if (!why)
 		return 1;
@@ -529,7 +559,7 @@ static void begin_transaction(pl_smtp *s)
 {
 	if (!mail_fits_server(s))
 		return;
-	s->chunking = (s->caps & PL_CAP_CHUNKING) != 0;
+	s->chunking = OFFERED(s, PL_CAP_CHUNKING);
 	if (s->txn_open) {
 		/* the last transaction failed half-way (RFC 5321 4.1.1.5) */
 		(void)put(s, "RSET\r\n");
@@ -629,7 +659,7 @@ static const char *user_of(const pl_smtp *s)
 
 static void start_auth(pl_smtp *s)
 {
-	unsigned want = s->p->auth_mechs & pl_auth_compiled(), common = want & s->server_auth;
+	unsigned want = s->p->auth_mechs & AUTH_COMPILED, common = want & s->server_auth;
 	const char *user = user_of(s), *pw = s->p->password;
 	unsigned mech = 0;
 	size_t i, n = 0, mark;
@@ -762,7 +792,8 @@ static void on_auth_reply(pl_smtp *s)
 	int code = s->reply.code;
 	size_t at;
 
-	if (code == 235 && (s->auth_mech & PL_AUTH_SCRAM) && !s->scram.proved) {
+	if (PL_ENABLE_SCRAM && code == 235 && (s->auth_mech & PL_AUTH_SCRAM) &&
+	    !s->scram.proved) {
 		/* RFC 5802 5: success is only trusted once the server proved it */
 		s->error.code = code;
 		fail(s, PL_E_AUTH_FAILED, PL_STAGE_AUTH,
@@ -774,7 +805,7 @@ static void on_auth_reply(pl_smtp *s)
 		auth_challenge(s);
 	} else {
 		fail_reply(s, code / 100 == 4 ? PL_E_TEMPFAIL : PL_E_AUTH_FAILED, PL_STAGE_AUTH);
-		if (s->oauth_status[0]) {
+		if ((PL_ENABLE_AUTH_XOAUTH2 || PL_ENABLE_AUTH_OAUTHBEARER) && s->oauth_status[0]) {
 			at = strlen(s->error.text);
 			at = put_str(s->error.text, sizeof(s->error.text), at, " (OAuth status: ");
 			at = put_str(s->error.text, sizeof(s->error.text), at, s->oauth_status);
@@ -845,7 +876,7 @@ static void parse_ehlo_line(pl_smtp *s)
 		s->caps |= kws[i].cap;
 		if (kws[i].cap == PL_CAP_AUTH && t[n])
 			parse_auth_mechs(s, t + n + 1); /* "AUTH x y" and old "AUTH=x y" */
-		if (kws[i].cap == PL_CAP_SIZE && t[n] == ' ') {
+		if (PL_ENABLE_ESMTP_SIZE && kws[i].cap == PL_CAP_SIZE && t[n] == ' ') {
 			uint64_t v = 0;
 			const char *d = t + n + 1;
 
@@ -953,7 +984,8 @@ static void on_reply(pl_smtp *s, enum expect kind)
 	case EXP_EHLO:
 		if (cls == 2) {
 			after_ehlo(s);
-		} else if ((code == 500 || code == 502) && s->p->tls_mode != PL_TLS_STARTTLS) {
+		} else if (PL_ENABLE_HELO_FALLBACK && (code == 500 || code == 502) &&
+			   s->p->tls_mode != PL_TLS_STARTTLS) {
 			/* RFC 5321 4.1.4: an old server; STARTTLS needs EHLO, so
 			 * never when TLS still has to be negotiated */
 			(void)(put(s, "HELO ") && put(s, s->p->ehlo_domain) && put(s, "\r\n"));
@@ -1106,23 +1138,29 @@ static pl_err check_mail(pl_smtp *s, const pl_smtp_mail *m, pl_stage stage)
 	pl_err err = PL_E_MESSAGE;
 	size_t i;
 
-	if (!safe_token(m->from, CONFIG_POSTLET_ADDR_MAX, 1) || !utf8_valid(m->from)) {
-		why = "invalid envelope sender address";
+	if (!safe_token(m->from, CONFIG_POSTLET_ADDR_MAX, 1) || !addr_ok(m->from)) {
+		why = PL_ENABLE_ESMTP_SMTPUTF8
+			      ? "invalid envelope sender address"
+			      : "invalid envelope sender address (ASCII only: no SMTPUTF8)";
 	} else if (m->nrcpt == 0) {
 		why = "no recipients";
 	} else if (m->nrcpt > CONFIG_POSTLET_MAX_RCPT) {
 		err = PL_E_LIMIT;
 		why = "too many recipients";
-	} else if ((m->dsn_notify & PL_DSN_NEVER) && (m->dsn_notify & ~(unsigned)PL_DSN_NEVER)) {
+	} else if (PL_ENABLE_ESMTP_DSN && (m->dsn_notify & PL_DSN_NEVER) &&
+		   (m->dsn_notify & ~(unsigned)PL_DSN_NEVER)) {
 		err = PL_E_USAGE;
 		why = "DSN NOTIFY=NEVER cannot be combined with other conditions";
-	} else if (m->dsn_envid && (strlen(m->dsn_envid) > 100 || !is_ascii(m->dsn_envid))) {
+	} else if (PL_ENABLE_ESMTP_DSN && m->dsn_envid &&
+		   (strlen(m->dsn_envid) > 100 || !is_ascii(m->dsn_envid))) {
 		err = PL_E_USAGE;
 		why = "DSN envelope id longer than 100 characters or not ASCII";
 	}
 	for (i = 0; !why && i < m->nrcpt; i++)
-		if (!safe_token(m->rcpts[i], CONFIG_POSTLET_ADDR_MAX, 0) || !utf8_valid(m->rcpts[i]))
-			why = "invalid recipient address";
+		if (!safe_token(m->rcpts[i], CONFIG_POSTLET_ADDR_MAX, 0) || !addr_ok(m->rcpts[i]))
+			why = PL_ENABLE_ESMTP_SMTPUTF8
+				      ? "invalid recipient address"
+				      : "invalid recipient address (ASCII only: no SMTPUTF8)";
 	if (!why)
 		return PL_OK;
 	set_error(s, err, stage, why);
@@ -1143,7 +1181,7 @@ static pl_err check_auth(pl_smtp *s, const pl_smtp_params *p)
 	} else if (p->password && strlen(p->password) > CONFIG_POSTLET_AUTH_SECRET_MAX) {
 		err = PL_E_LIMIT;
 		why = "password or token longer than CONFIG_POSTLET_AUTH_SECRET_MAX";
-	} else if ((p->auth_mechs & pl_auth_compiled() & PL_AUTH_SCRAM) &&
+	} else if ((p->auth_mechs & AUTH_COMPILED & PL_AUTH_SCRAM) &&
 		   !pl_scram_nonce_ok(p->scram_nonce)) {
 		err = PL_E_USAGE;
 		why = "SCRAM allowed but no valid client nonce given";
@@ -1197,7 +1235,7 @@ pl_want pl_smtp_want(const pl_smtp *s)
 	int unsent = s->tx_off < s->tx_len;
 
 	/* room for the terminator too, so pl_smtp_body_end() always fits */
-	if (s->phase == PH_BODY && s->chunking)
+	if (s->phase == PH_BODY && CHUNKING(s))
 		return chunk_want(s);
 	if (s->phase == PH_BODY)
 		return tx_room(s) >= PL_BODY_FINISH_MAX ? PL_WANT_BODY : PL_WANT_SEND;
@@ -1260,7 +1298,7 @@ void pl_smtp_rx(pl_smtp *s, const uint8_t *data, size_t len)
 			return;
 		}
 		if ((s->phase != PH_CMD && s->phase != PH_DRAIN &&
-		     !(s->phase == PH_BODY && s->chunking)) ||
+		     !(s->phase == PH_BODY && CHUNKING(s))) ||
 		    s->expect_len == 0) {
 			fail(s, PL_E_PROTOCOL, PL_STAGE_CONNECT, "server sent data without being asked");
 			return;
@@ -1285,7 +1323,7 @@ void pl_smtp_rx(pl_smtp *s, const uint8_t *data, size_t len)
 		if (ev != PL_REPLY_DONE)
 			continue;
 		kind = expect_pop(s);
-		if (s->expect_len <= PL_SMTP_QUEUE_MAX / 2)
+		if (PL_ENABLE_ESMTP_CHUNKING && s->expect_len <= PL_SMTP_QUEUE_MAX / 2)
 			s->chunk_backoff = 0;
 		if (s->phase == PH_DRAIN)
 			drain_reply(s, kind);
@@ -1318,7 +1356,7 @@ static int final_chunk_sent(const pl_smtp *s)
 {
 	unsigned i;
 
-	if (s->tx_off != s->tx_len)
+	if (!PL_ENABLE_ESMTP_CHUNKING || s->tx_off != s->tx_len)
 		return 0;
 	for (i = 0; i < s->expect_len; i++)
 		if (s->expect[(s->expect_head + i) % PL_SMTP_QUEUE_MAX] == EXP_BDAT_LAST)
@@ -1357,7 +1395,7 @@ size_t pl_smtp_body_write(pl_smtp *s, const uint8_t *data, size_t len)
 
 	if (s->phase != PH_BODY)
 		return 0;
-	if (s->chunking)
+	if (CHUNKING(s))
 		return chunk_write(s, data, len);
 	used = pl_body_encode(&s->body, data, len, s->tx + s->tx_len, tx_room(s), &out);
 	s->tx_len += out;
@@ -1373,7 +1411,7 @@ void pl_smtp_body_end(pl_smtp *s)
 		pl_smtp_abort(s, PL_E_INTERNAL, "body ended with a full transmit buffer");
 		return;
 	}
-	if (s->chunking) {
+	if (CHUNKING(s)) {
 		if (!s->chunk_open)
 			open_chunk(s); /* "BDAT 0 LAST", or the final CRLF alone */
 		s->tx_len += pl_body_finish(&s->body, s->tx + s->tx_len);
@@ -1450,6 +1488,6 @@ int pl_smtp_tx_secret(const pl_smtp *s)
 
 int pl_smtp_rx_secret(const pl_smtp *s)
 {
-	return s->expect_len && s->expect[s->expect_head] == EXP_AUTH &&
+	return PL_ENABLE_SCRAM && s->expect_len && s->expect[s->expect_head] == EXP_AUTH &&
 	       (s->auth_mech & PL_AUTH_SCRAM) != 0;
 }

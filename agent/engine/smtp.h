@@ -32,7 +32,11 @@
  * of at most CONFIG_POSTLET_BDAT_CHUNK_SIZE), SIZE, 8BITMIME, SMTPUTF8,
  * DSN, ENHANCEDSTATUSCODES.  Without the extension a message that needs it
  * (over the SIZE limit, 8-bit body, UTF-8 address) fails with a permanent
- * error before anything of it is sent; DSN requests are dropped.
+ * error before anything of it is sent; DSN requests are dropped.  Each of
+ * these extensions and the HELO fallback is a Kconfig option (menu "ESMTP
+ * extensions"); one left out is treated as never offered, except that
+ * without SMTPUTF8 a non-ASCII address is invalid (PL_E_MESSAGE, like any
+ * malformed address) and without DSN the requests are not even checked.
  *
  * Security contract:
  *   - with tls_mode STARTTLS, no AUTH, MAIL, RCPT or body byte is produced

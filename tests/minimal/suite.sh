@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The minimal authentication build (configs/posix_minimal_defconfig: AUTH
-# PLAIN only), proven: it is configured and built out of tree, its
-# autoconf.h holds no other mechanism, one real message goes through the
-# test bed's SASL port (which offers SCRAM too: "auth on" must use PLAIN),
-# and "auth scram-sha-256" fails clearly (exit 78, names the Kconfig menu)
-# without connecting.  Also prints the text size of the full and the minimal
+# PLAIN only, no optional ESMTP extension), proven: it is configured and
+# built out of tree, its autoconf.h holds no other mechanism and no
+# extension, the engine's transcripts with the extensions off pass
+# (test_esmtp_off, built against that autoconf.h), one real message goes
+# through the test bed's SASL port (which offers SCRAM and CHUNKING too:
+# "auth on" must use PLAIN, the body must go with DATA), and "auth
+# scram-sha-256" fails clearly (exit 78, names the Kconfig menu) without
+# connecting.  Also prints the text size of the full and the minimal
 # binary.
 #
 # Prints one PASS/FAIL/SKIP line per test.  MIN_O (default build-minimal)
@@ -40,6 +43,22 @@ if grep -q '^#define CONFIG_POSTLET_AUTH_PLAIN 1' "$MIN_O/include/autoconf.h" &&
 	pass "minimal_build: $bin built with AUTH PLAIN only"
 else
 	fail "minimal_build: autoconf.h has PLAIN off or other mechanisms on: $others"
+fi
+
+ext_on=$(grep -E '^#define CONFIG_POSTLET_(ESMTP_[A-Z0-9]+|HELO_FALLBACK) ' "$MIN_O/include/autoconf.h")
+if [ -z "$ext_on" ]; then
+	pass "minimal_esmtp_config: no optional ESMTP extension in $MIN_O/include/autoconf.h"
+else
+	fail "minimal_esmtp_config: extensions on: $ext_on"
+fi
+
+# the engine's transcripts with the extensions off, against this autoconf.h
+if make --no-print-directory -s -j2 O="$MIN_O" "$MIN_O/tests/test_esmtp_off" >"$tmp/unit.log" 2>&1 &&
+	"$MIN_O/tests/test_esmtp_off" >"$tmp/unit.out" 2>&1; then
+	sed -n 's/^\[       OK \] \(.*\)/PASS esmtp_off: \1/p' "$tmp/unit.out"
+else
+	tail -20 "$tmp/unit.log" "$tmp/unit.out"
+	fail "esmtp_off: $MIN_O/tests/test_esmtp_off did not build or a transcript failed"
 fi
 
 if ! bash tests/testbed/testbed.sh status >/dev/null 2>&1; then TB_STARTED=1; fi
@@ -78,8 +97,9 @@ for _ in $(seq 100); do
 done
 if [ "$rc" = 0 ] && [ -n "$(ls -A "$box" 2>/dev/null)" ] &&
 	tail -c +"$((offset + 1))" "$TESTBED_POSTFIX_LOG" | grep -Eq '/sasl/smtpd\[[0-9]+\]: [0-9A-F]+: client=.*sasl_method=PLAIN,' &&
-	grep -q -- '--> AUTH PLAIN \[credentials hidden\]' "$tmp/out"; then
-	pass "minimal_send: delivered through the test bed with AUTH PLAIN (server offers SCRAM-SHA-256 too)"
+	grep -q -- '--> AUTH PLAIN \[credentials hidden\]' "$tmp/out" &&
+	grep -q -- '--> DATA' "$tmp/out" && ! grep -Eq -- '--> (BDAT|MAIL FROM:.* (SIZE|BODY)=)' "$tmp/out"; then
+	pass "minimal_send: delivered through the test bed with AUTH PLAIN and DATA (server offers SCRAM-SHA-256 and CHUNKING too)"
 else
 	tail -5 "$tmp/out"
 	fail "minimal_send: exit $rc, or no delivery / no sasl_method=PLAIN in the log"
