@@ -223,22 +223,34 @@ static int make_path(const char *path)
 	return mkdir(p, 0700) < 0 && errno != EEXIST ? -1 : 0;
 }
 
+/* A fresh directory stream over fd (the fd stays open): each scan starts
+ * at the top, as dup'ed descriptors share the offset of the last scan. */
+static DIR *scan_dir(int fd)
+{
+	int dfd = dup(fd);
+	DIR *dir;
+
+	if (dfd < 0)
+		return NULL;
+	dir = fdopendir(dfd);
+	if (!dir) {
+		close(dfd);
+		return NULL;
+	}
+	rewinddir(dir);
+	return dir;
+}
+
 /* Largest id named in directory fd (any suffix after 8 hex digits). */
 static pl_store_id max_id(int fd)
 {
 	pl_store_id max = 0;
 	struct dirent *d;
 	DIR *dir;
-	int dfd = dup(fd);
 
-	if (dfd < 0)
+	dir = scan_dir(fd);
+	if (!dir)
 		return 0;
-	dir = fdopendir(dfd);
-	if (!dir) {
-		close(dfd);
-		return 0;
-	}
-	rewinddir(dir);
 	while ((d = readdir(dir)) != NULL) {
 		char n[9];
 		pl_store_id id;
@@ -301,17 +313,11 @@ static void sweep(pl_store_posix *sp)
 {
 	struct dirent *d;
 	DIR *dir;
-	int dfd = dup(sp->tmpfd);
 	time_t now = time(NULL);
 
-	if (dfd < 0)
+	dir = scan_dir(sp->tmpfd);
+	if (!dir)
 		return;
-	dir = fdopendir(dfd);
-	if (!dir) {
-		close(dfd);
-		return;
-	}
-	rewinddir(dir);
 	while ((d = readdir(dir)) != NULL) {
 		struct stat sb;
 		int fd;
@@ -422,16 +428,10 @@ static unsigned count_entries(int fd)
 	unsigned n = 0;
 	struct dirent *d;
 	DIR *dir;
-	int dfd = dup(fd);
 
-	if (dfd < 0)
+	dir = scan_dir(fd);
+	if (!dir)
 		return 0;
-	dir = fdopendir(dfd);
-	if (!dir) {
-		close(dfd);
-		return 0;
-	}
-	rewinddir(dir); /* a dup shares the offset of the last scan */
 	while ((d = readdir(dir)) != NULL) {
 		size_t l = strlen(d->d_name);
 
@@ -570,17 +570,11 @@ static pl_err st_next(void *ctx, pl_store_id after, pl_store_id *idp)
 	pl_store_id best = 0;
 	struct dirent *d;
 	DIR *dir;
-	int dfd = dup(sp->qfd);
 
 	*idp = 0;
-	if (dfd < 0)
+	dir = scan_dir(sp->qfd);
+	if (!dir)
 		return PL_E_IO;
-	dir = fdopendir(dfd);
-	if (!dir) {
-		close(dfd);
-		return PL_E_IO;
-	}
-	rewinddir(dir);
 	while ((d = readdir(dir)) != NULL) {
 		pl_store_id id = id_of(d->d_name);
 
@@ -823,18 +817,12 @@ static pl_err st_usage(void *ctx, uint32_t *count, uint64_t *bytes)
 	pl_store_posix *sp = ctx;
 	struct dirent *d;
 	DIR *dir;
-	int dfd = dup(sp->qfd);
 
 	*count = 0;
 	*bytes = 0;
-	if (dfd < 0)
+	dir = scan_dir(sp->qfd);
+	if (!dir)
 		return PL_E_IO;
-	dir = fdopendir(dfd);
-	if (!dir) {
-		close(dfd);
-		return PL_E_IO;
-	}
-	rewinddir(dir);
 	while ((d = readdir(dir)) != NULL) {
 		struct stat sb;
 
