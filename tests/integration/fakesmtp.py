@@ -14,6 +14,13 @@ Postfix cannot be made to misbehave, so these cases are played here:
               AUTH EXTERNAL accepted only with the empty authorization
               identity, the message read to its final dot ("-- message
               received" and the subject are logged)
+For the queue tests (tests/queue/suite.sh; no TLS or AUTH needed there):
+  greet421    the greeting is "421 4.3.2 service not available", then close
+  mail451     MAIL FROM is answered "451 4.3.0 try again later"
+  dropdot     the whole message is read, then the connection is closed
+              without a reply to the final dot (the ambiguous window)
+  ok          accepts every message
+In every mode a DATA is read to its final dot ("-- message received").
 
 Every line the client sends is appended to the transcript file, so a test
 can prove that no AUTH and no MAIL ever arrived.  Any later command gets a
@@ -37,6 +44,9 @@ def log(line):
 
 def session(conn):
     f = conn.makefile("rb")
+    if mode == "greet421":
+        conn.sendall(b"421 4.3.2 service not available\r\n")
+        return
     conn.sendall(b"220 fake.postlet.test ESMTP scripted test server\r\n")
     while True:
         raw = f.readline(4096)
@@ -65,8 +75,19 @@ def session(conn):
                 conn.sendall(b"502 5.5.1 not offered\r\n")
         elif verb == "AUTH":
             conn.sendall(b"235 2.7.0 Authentication successful\r\n")
+        elif verb == "MAIL" and mode == "mail451":
+            conn.sendall(b"451 4.3.0 try again later\r\n")
         elif verb == "DATA":
             conn.sendall(b"354 go ahead\r\n")
+            while True:
+                body = f.readline(65536)
+                if not body or body in (b".\r\n", b".\n"):
+                    break
+            log("-- message received")
+            if mode == "dropdot":
+                log("-- dropped without a reply")
+                return
+            conn.sendall(b"250 2.0.0 queued\r\n")
         elif verb == "QUIT":
             conn.sendall(b"221 2.0.0 Bye\r\n")
             return

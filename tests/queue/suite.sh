@@ -50,7 +50,7 @@ FAKE_PORT=$((TESTBED_PORT_BASE + 681))
 ln -s "$POSTLET" "$T/sendmail"
 
 # rc NAME SPOOL [extra lines...]: config with accounts up (the test bed),
-# down (a closed port), small (refuses refused-*) and fake (fakeq.py)
+# down (a closed port), small (refuses refused-*) and fake (tests/integration/fakesmtp.py)
 rc() {
 	local f=$T/$1.rc spool=$2
 	shift 2
@@ -238,7 +238,7 @@ t_partial() {
 start_fake() { # MODE
 	[ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null && wait "$FAKE_PID" 2>/dev/null
 	rm -f "$T/fake.ready" "$T/fake.log"
-	python3 tests/queue/fakeq.py "$1" "$FAKE_PORT" "$T/fake.log" "$T/fake.ready" &
+	python3 tests/integration/fakesmtp.py "$1" "$FAKE_PORT" "$T/fake.log" "$T/fake.ready" &
 	FAKE_PID=$!
 	for _ in $(seq 1 50); do [ -f "$T/fake.ready" ] && return 0; sleep 0.1; done
 	return 1
