@@ -273,6 +273,52 @@ static void digests(pl_alert_ctx *ctx, int64_t now)
 	}
 }
 
+/* ---- delivery: the queue's flush, each attempt reported ------------------------ */
+
+static void attempt_done(void *c, const pl_queue_entry *e, pl_err err, const pl_smtp_error *info,
+			 int final)
+{
+	pl_alert_ctx *ctx = c;
+	pl_alert_outcome o;
+
+	memset(&o, 0, sizeof(o));
+	o.id = e->id;
+	o.err = err;
+	o.attempts = e->state.attempts;
+	o.final = final;
+	if (info && err) {
+		o.stage = info->stage;
+		o.code = info->code;
+		memcpy(o.enhanced, info->enhanced, sizeof(o.enhanced));
+		o.enhanced[sizeof(o.enhanced) - 1] = '\0';
+	}
+	if (err == PL_OK) {
+		o.code = ctx->session.smtp.last_code; /* the server's 250 */
+		ctx->stats.delivered++;
+	} else if (final) {
+		ctx->stats.failed++;
+	} else {
+		o.ambiguous = pl_queue_ambiguous(err, info);
+		o.retries_left = ctx->cfg.max_attempts - o.attempts;
+		ctx->stats.deferred++;
+	}
+	if (ctx->cfg.done)
+		ctx->cfg.done(ctx->cfg.done_ctx, &o);
+}
+
+static int deliver(pl_alert_ctx *ctx, int force)
+{
+	pl_queue_filter flt;
+	pl_queue_stats st;
+	pl_err err;
+
+	digests(ctx, pl_queue_now(&ctx->q));
+	memset(&flt, 0, sizeof(flt));
+	flt.force = force;
+	err = pl_queue_flush(&ctx->q, &ctx->session, ctx->acct, &flt, &st);
+	return err ? -(int)err : (int)st.sent;
+}
+
 /* ---- public: init and send -------------------------------------------------- */
 
 pl_err pl_alert_init(pl_alert_ctx *ctx, const pl_alert_config *cfg, const pl_store *store,
@@ -299,6 +345,11 @@ pl_err pl_alert_init(pl_alert_ctx *ctx, const pl_alert_config *cfg, const pl_sto
 		ctx->q.backoff_max_s = cfg->backoff_max_s;
 	ctx->q.now = cfg->now;
 	ctx->q.now_ctx = cfg->now_ctx;
+	ctx->q.max_attempts = ctx->cfg.max_attempts;
+	ctx->q.attempt = attempt_done;
+	ctx->q.attempt_ctx = ctx;
+	ctx->q.trace = cfg->trace;
+	ctx->q.trace_ctx = cfg->trace_ctx;
 	return PL_OK;
 }
 
@@ -326,166 +377,6 @@ pl_err pl_alert_send(pl_alert_ctx *ctx, const pl_alert *a, pl_store_id *id)
 	}
 	return enqueue(ctx, rcpts, nrcpt, a->subject, a->body, a->body_read, a->body_ctx, a->priority,
 		       id);
-}
-
-/* ---- delivery ------------------------------------------------------------------ */
-
-static long reader(void *c, uint8_t *buf, size_t cap)
-{
-	pl_alert_ctx *ctx = c;
-	long n;
-
-	if (ctx->rd_off >= ctx->rd_end)
-		return 0;
-	if (cap > ctx->rd_end - ctx->rd_off)
-		cap = (size_t)(ctx->rd_end - ctx->rd_off);
-	n = ctx->q.store.ops->read(ctx->q.store.ctx, ctx->rd_id, ctx->rd_off, buf, cap);
-	if (n == 0)
-		return -(long)PL_E_IO; /* the record ended early: never send half */
-	if (n > 0)
-		ctx->rd_off += (uint64_t)n;
-	return n;
-}
-
-static uint64_t msg_offset(const pl_queue_entry *e)
-{
-	uint64_t n = PL_QUEUE_HDR_SIZE + strlen(e->env.from) + strlen(e->env.dsn_envid) + 2;
-	size_t i;
-
-	for (i = 0; i < e->env.nrcpt; i++)
-		n += strlen(e->env.rcpts[i]) + 1;
-	return n;
-}
-
-static void report(pl_alert_ctx *ctx, const pl_alert_outcome *o)
-{
-	if (ctx->cfg.done)
-		ctx->cfg.done(ctx->cfg.done_ctx, o);
-}
-
-/* Record the outcome of one attempt: remove, give up, or retry later. */
-static void settle(pl_alert_ctx *ctx, pl_queue_entry *e, pl_err err, const pl_smtp_error *info,
-		   int64_t now)
-{
-	const pl_store_ops *ops = ctx->q.store.ops;
-	pl_alert_outcome o;
-	int off, w = wall(ctx, &off);
-
-	memset(&o, 0, sizeof(o));
-	o.id = e->id;
-	o.err = err;
-	o.attempts = e->state.attempts + 1;
-	if (info && err) {
-		o.stage = info->stage;
-		o.code = info->code;
-		memcpy(o.enhanced, info->enhanced, sizeof(o.enhanced));
-		o.enhanced[sizeof(o.enhanced) - 1] = '\0';
-	}
-	if (err == PL_OK) {
-		o.code = ctx->session.smtp.last_code; /* the server's 250 */
-		o.final = 1;
-		ctx->stats.delivered++;
-		(void)ops->remove(ctx->q.store.ctx, e->id, PL_STORE_DELIVERED);
-	} else if (!pl_queue_temporary(err, info) || o.attempts >= ctx->cfg.max_attempts ||
-		   (w && now - e->state.created >= (int64_t)ctx->q.expiry_s)) {
-		o.final = 1;
-		ctx->stats.failed++;
-		(void)ops->remove(ctx->q.store.ctx, e->id, PL_STORE_EXPIRED);
-	} else {
-		o.ambiguous = pl_queue_ambiguous(err, info);
-		o.retries_left = ctx->cfg.max_attempts - o.attempts;
-		e->state.attempts = o.attempts;
-		e->state.next_try = now + pl_queue_backoff(&ctx->q, o.attempts);
-		e->state.last_code = info ? (uint16_t)info->code : 0;
-		snprintf(e->state.last_error, sizeof(e->state.last_error), "%s at %s%s%.60s",
-			 pl_strerror(err), pl_stage_name(o.stage), info && info->text[0] ? ": " : "",
-			 info ? info->text : "");
-		if (o.ambiguous)
-			e->state.flags |= PL_STORE_F_AMBIGUOUS;
-		ctx->stats.deferred++;
-		(void)ops->set_state(ctx->q.store.ctx, e->id, &e->state);
-	}
-	report(ctx, &o);
-}
-
-/* Due now, or scheduled impossibly far ahead (a clock that restarted). */
-static int due(const pl_alert_ctx *ctx, const pl_store_state *st, int64_t now)
-{
-	return st->next_try <= now || st->next_try - now > (int64_t)ctx->q.backoff_max_s;
-}
-
-static int deliver(pl_alert_ctx *ctx, int force)
-{
-	const pl_store_ops *ops = ctx->q.store.ops;
-	pl_smtp_error down_info;
-	pl_err down = PL_OK;
-	pl_store_id after = 0;
-	unsigned opens = 0;
-	int open = 0, sent = 0;
-	int64_t now = pl_queue_now(&ctx->q);
-
-	digests(ctx, now);
-	memset(&down_info, 0, sizeof(down_info));
-	for (;;) {
-		pl_queue_entry e;
-		pl_message m;
-		pl_err err = pl_queue_next(&ctx->q, after, &e);
-
-		if (err)
-			return -(int)err;
-		if (!e.id)
-			break;
-		after = e.id;
-		if (!force && !due(ctx, &e.state, now))
-			continue;
-		if (ops->lock(ctx->q.store.ctx, e.id) != PL_OK)
-			continue;
-		if (open && !pl_session_usable(&ctx->session)) {
-			pl_session_close(&ctx->session);
-			open = 0;
-		}
-		if (!open && !down) {
-			if (opens++ >= PL_QUEUE_OPENS_MAX) {
-				down = PL_E_NETWORK;
-			} else {
-				ctx->session.trace = ctx->cfg.trace;
-				ctx->session.trace_ctx = ctx->cfg.trace_ctx;
-				down = pl_session_open(&ctx->session, ctx->acct);
-				if (down) {
-					down_info = *pl_smtp_error_info(&ctx->session.smtp);
-					pl_session_close(&ctx->session);
-				} else {
-					open = 1;
-				}
-			}
-		}
-		if (down) {
-			/* the connection failed: one attempt for every due alert */
-			settle(ctx, &e, down, &down_info, now);
-			ops->unlock(ctx->q.store.ctx, e.id);
-			continue;
-		}
-		memset(&m, 0, sizeof(m));
-		m.from = e.env.from;
-		m.rcpts = e.env.rcpts;
-		m.nrcpt = e.env.nrcpt;
-		m.size_hint = e.size;
-		m.body_8bit = (e.env.flags & PL_QUEUE_F_8BIT) != 0;
-		m.read = reader;
-		m.read_ctx = ctx;
-		ctx->rd_id = e.id;
-		ctx->rd_off = msg_offset(&e);
-		ctx->rd_end = ctx->rd_off + e.size;
-		err = pl_session_transact(&ctx->session, &m);
-		/* accepted for at least one recipient counts as delivered: the
-		 * server reports the others to the sender */
-		settle(ctx, &e, err, pl_smtp_error_info(&ctx->session.smtp), now);
-		sent += err == PL_OK;
-		ops->unlock(ctx->q.store.ctx, e.id);
-	}
-	if (open)
-		pl_session_close(&ctx->session);
-	return sent;
 }
 
 int pl_alert_poll(pl_alert_ctx *ctx)

@@ -92,9 +92,6 @@ typedef struct pl_alert_ctx {
 	pl_session session;
 	pl_alert_stats stats;
 	uint32_t msgid_seq;
-	/* reader state of the record being sent */
-	pl_store_id rd_id;
-	uint64_t rd_off, rd_end;
 	char msg[CONFIG_POSTLET_ALERT_MSG_MAX];
 } pl_alert_ctx;
 
@@ -110,8 +107,10 @@ pl_err pl_alert_init(pl_alert_ctx *ctx, const pl_alert_config *cfg, const pl_sto
 pl_err pl_alert_send(pl_alert_ctx *ctx, const pl_alert *a, pl_store_id *id);
 
 /* Queue closed digests and deliver every alert that is due over one
- * connection; outcomes through cfg.done.  Returns the number delivered,
- * or a negative pl_err when the store failed. */
+ * connection (pl_queue_flush); outcomes through cfg.done.  An alert the
+ * server took for some recipients only is delivered to those; the ones it
+ * deferred are queued again as a new alert.  Returns the number
+ * delivered, or a negative pl_err when the store failed. */
 int pl_alert_poll(pl_alert_ctx *ctx);
 
 /* The same, ignoring retry times (an operator's "send now"). */

@@ -459,7 +459,22 @@ static void bounce(pl_queue *q, const pl_queue_entry *e, const char *reason)
 		q->bounce(q->bounce_ctx, q, e, reason);
 }
 
-/* Keep for later: attempts + 1, backoff, last error. */
+static void told(pl_queue *q, const pl_queue_entry *e, pl_err err, const pl_smtp_error *info,
+		 int final)
+{
+	if (q->attempt)
+		q->attempt(q->attempt_ctx, e, err, info, final);
+}
+
+/* Not due: its next try is ahead, but not further than the longest
+ * backoff (further means the clock restarted: try it now). */
+static int waiting(const pl_queue *q, const pl_store_state *st, int64_t now)
+{
+	return st->next_try > now && st->next_try - now <= (int64_t)q->backoff_max_s;
+}
+
+/* Keep for later: attempts + 1, backoff, last error; or give up when
+ * that was the last attempt allowed. */
 static void defer(pl_queue *q, pl_queue_entry *e, pl_err err, const pl_smtp_error *info,
 		  int64_t now, pl_queue_stats *st)
 {
@@ -467,13 +482,21 @@ static void defer(pl_queue *q, pl_queue_entry *e, pl_err err, const pl_smtp_erro
 	e->state.next_try = now + pl_queue_backoff(q, e->state.attempts);
 	e->state.last_code = info ? (uint16_t)info->code : 0;
 	describe(e->state.last_error, sizeof(e->state.last_error), err, info);
+	st->last_err = err;
+	if (q->max_attempts && e->state.attempts >= q->max_attempts) {
+		bounce(q, e, e->state.last_error);
+		st->expired++;
+		(void)q->store.ops->remove(q->store.ctx, e->id, PL_STORE_EXPIRED);
+		told(q, e, err, info, 1);
+		return;
+	}
 	if (pl_queue_ambiguous(err, info)) {
 		e->state.flags |= PL_STORE_F_AMBIGUOUS;
 		st->ambiguous++;
 	}
 	(void)q->store.ops->set_state(q->store.ctx, e->id, &e->state);
 	st->deferred++;
-	st->last_err = err;
+	told(q, e, err, info, 0);
 }
 
 /* Copy the message of e into a new record for the recipients in sub[0..n). */
@@ -563,6 +586,8 @@ static void partial(pl_queue *q, pl_session *s, pl_queue_entry *e, int64_t now,
 	}
 	st->sent++;
 	(void)q->store.ops->remove(q->store.ctx, e->id, PL_STORE_DELIVERED);
+	e->state.attempts++;
+	told(q, e, PL_OK, &info, 1);
 }
 
 struct flush {
@@ -633,6 +658,8 @@ static void deliver(struct flush *f, pl_queue_entry *e, int64_t now)
 		}
 		f->st->sent++;
 		(void)q->store.ops->remove(q->store.ctx, e->id, PL_STORE_DELIVERED);
+		e->state.attempts++;
+		told(q, e, PL_OK, pl_smtp_error_info(&f->s->smtp), 1);
 		return;
 	}
 	if (!pl_queue_temporary(err, pl_smtp_error_info(&f->s->smtp))) {
@@ -643,6 +670,8 @@ static void deliver(struct flush *f, pl_queue_entry *e, int64_t now)
 		f->st->bounced++;
 		f->st->last_err = err;
 		(void)q->store.ops->remove(q->store.ctx, e->id, PL_STORE_EXPIRED);
+		e->state.attempts++;
+		told(q, e, err, pl_smtp_error_info(&f->s->smtp), 1);
 		return;
 	}
 	defer(q, e, err, pl_smtp_error_info(&f->s->smtp), now, f->st);
@@ -684,9 +713,10 @@ static void handle(struct flush *f, pl_store_id id, const pl_queue_filter *flt, 
 		bounce(q, &e, why);
 		f->st->expired++;
 		(void)ops->remove(q->store.ctx, id, PL_STORE_EXPIRED);
+		told(q, &e, PL_E_TEMPFAIL, NULL, 1);
 		goto out;
 	}
-	if (!(flt && flt->force) && e.state.next_try > now)
+	if (!(flt && flt->force) && waiting(q, &e.state, now))
 		goto out;
 	deliver(f, &e, now);
 out:
@@ -718,7 +748,7 @@ pl_err pl_queue_flush(pl_queue *q, pl_session *s, const pl_account *a,
 		/* a cheap look first: most records of a backlog are not due */
 		if (ops->get_state(q->store.ctx, id, &state) != PL_OK)
 			continue;
-		if (!(flt && flt->force) && state.next_try > now &&
+		if (!(flt && flt->force) && waiting(q, &state, now) &&
 		    now - state.created < (int64_t)q->expiry_s)
 			continue;
 		handle(&f, id, flt, now);

@@ -114,6 +114,13 @@ typedef struct pl_queue pl_queue;
 typedef void (*pl_queue_bounce_fn)(void *ctx, pl_queue *q, const pl_queue_entry *e,
 				   const char *reason);
 
+/* One delivery attempt's outcome, for callers that report each (the
+ * firmware alert API).  err PL_OK: the server accepted it; final: the
+ * record is gone (delivered, refused for good, given up or expired);
+ * e->state.attempts counts this attempt; info may be NULL. */
+typedef void (*pl_queue_attempt_fn)(void *ctx, const pl_queue_entry *e, pl_err err,
+				    const pl_smtp_error *info, int final);
+
 /* Which records a flush takes. */
 typedef struct pl_queue_filter {
 	int force;                  /* ignore next_try (postlet -q) */
@@ -145,6 +152,11 @@ struct pl_queue {
 	void *now_ctx;
 	pl_queue_bounce_fn bounce;
 	void *bounce_ctx;
+	pl_queue_attempt_fn attempt; /* NULL = none */
+	void *attempt_ctx;
+	uint32_t max_attempts;      /* give up after this many temporary
+				     * failures (a device without a clock);
+				     * 0 = only the expiry gives up */
 	int drop_when_full;         /* full: drop the oldest record of the lowest
 				     * priority (not above the new one's) instead
 				     * of refusing (firmware); 0 = refuse (Unix) */
