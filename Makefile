@@ -183,4 +183,4 @@ clean:
 # above only for the bundled-wolfSSL configuration.
 include $(filter-out mk/wolfssl.mk,$(sort $(wildcard mk/*.mk)))
 
--include $(shell find $(O)/obj $(O)/san -name '*.d' 2>/dev/null)
+-include $(shell find $(O)/obj $(O)/san $(O)/fuzzobj -name '*.d' 2>/dev/null)
