@@ -196,25 +196,47 @@ static int dsn_options(const pl_account_conf *c, pl_message *m)
 	return 0;
 }
 
+/* The message as the session reads it: envelope, SIZE= hint, 8-bit flag
+ * and a reader over m from its start (DSN fields are left as they are). */
+static void message_of(pl_message *msg, struct reader_ctx *r, const char *from,
+		       const pl_addr_list *rcpts, const pl_msg *m)
+{
+	r->m = m;
+	r->off = 0;
+	msg->from = from;
+	msg->rcpts = (const char *const *)rcpts->addr;
+	msg->nrcpt = rcpts->n;
+	msg->size_hint = wire_size(m);
+	msg->body_8bit = m->has_8bit;
+	msg->read = read_message;
+	msg->read_ctx = r;
+}
+
+/* The log line of one message: the server's reply when it failed, its
+ * 250 otherwise; t0 is when the attempt started. */
+static void log_outcome(const pl_account_conf *conf, const pl_session *s, const char *from,
+			const pl_addr_list *rcpts, size_t size, pl_err e, const struct timespec *t0)
+{
+	const pl_smtp_error *err = pl_smtp_error_info(&s->smtp);
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_line(conf, from, rcpts, size, e, e ? err->code : s->smtp.last_code,
+		 e && err->code ? err->text : NULL,
+		 (long)(t1.tv_sec - t0->tv_sec) * 1000 + (t1.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
 int pl_deliver(const pl_account_conf *conf, const pl_account *acct, const char *from,
 	       const pl_addr_list *rcpts, const pl_msg *m, const char *envid, int verbose)
 {
 	static pl_session session; /* ~5 KiB of buffers: keep them off the stack */
 	struct reader_ctx reader;
 	pl_message msg = { 0 };
-	struct timespec t0, t1;
+	struct timespec t0;
 	pl_err e;
 	int rc;
 
-	reader.m = m;
-	reader.off = 0;
-	msg.from = from;
-	msg.rcpts = (const char *const *)rcpts->addr;
-	msg.nrcpt = rcpts->n;
-	msg.size_hint = wire_size(m);
-	msg.body_8bit = m->has_8bit;
-	msg.read = read_message;
-	msg.read_ctx = &reader;
+	message_of(&msg, &reader, from, rcpts, m);
 	msg.dsn_envid = envid;
 	rc = dsn_options(conf, &msg);
 	if (rc)
@@ -222,7 +244,6 @@ int pl_deliver(const pl_account_conf *conf, const pl_account *acct, const char *
 	session.trace = verbose ? trace_stderr : NULL;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	e = pl_session_send(&session, acct, &msg);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	pl_cli_tls_state_save();
 #if PL_HAVE_QUEUE_CLI
 	{
@@ -239,11 +260,7 @@ int pl_deliver(const pl_account_conf *conf, const pl_account *acct, const char *
 		fprintf(stderr, "postlet: %u round trips, %lu bytes sent, %lu received%s%s\n",
 			session.link.waits, session.link.bytes_out, session.link.bytes_in,
 			session.tls_info[0] ? ", " : "", session.tls_info);
-	log_line(conf, from, rcpts, m->len, e,
-		 e ? pl_smtp_error_info(&session.smtp)->code : session.smtp.last_code,
-		 e && pl_smtp_error_info(&session.smtp)->code ? pl_smtp_error_info(&session.smtp)->text
-							      : NULL,
-		 (long)(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
+	log_outcome(conf, &session, from, rcpts, m->len, e, &t0);
 	if (e) {
 		report_failure(&session, e);
 		return pl_exit_code(e, pl_smtp_error_info(&session.smtp)->code);
@@ -313,7 +330,7 @@ pl_err pl_deliver_session(pl_session *s, int *open, const pl_account_conf *conf,
 {
 	struct reader_ctx reader;
 	pl_message dflt = { 0 }, msg = *dsn;
-	struct timespec t0, t1;
+	struct timespec t0;
 	int fresh = 0, attempt;
 	pl_err e = PL_OK;
 
@@ -324,13 +341,7 @@ pl_err pl_deliver_session(pl_session *s, int *open, const pl_account_conf *conf,
 		msg.dsn_notify = dflt.dsn_notify;
 	if (!msg.dsn_ret)
 		msg.dsn_ret = dflt.dsn_ret;
-	msg.from = from;
-	msg.rcpts = (const char *const *)rcpts->addr;
-	msg.nrcpt = rcpts->n;
-	msg.size_hint = wire_size(m);
-	msg.body_8bit = m->has_8bit;
-	msg.read = read_message;
-	msg.read_ctx = &reader;
+	message_of(&msg, &reader, from, rcpts, m);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (*open && !pl_session_usable(s))
@@ -345,18 +356,13 @@ pl_err pl_deliver_session(pl_session *s, int *open, const pl_account_conf *conf,
 			}
 			fresh = 1;
 		}
-		reader.m = m;
 		reader.off = 0;
 		e = pl_session_transact(s, &msg);
 		if (e == PL_OK || fresh || !dropped_idle(s, e))
 			break;
 		pl_deliver_session_close(s, open, verbose);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	log_line(conf, from, rcpts, m->len, e,
-		 e ? pl_smtp_error_info(&s->smtp)->code : s->smtp.last_code,
-		 e && pl_smtp_error_info(&s->smtp)->code ? pl_smtp_error_info(&s->smtp)->text : NULL,
-		 (long)(t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000);
+	log_outcome(conf, s, from, rcpts, m->len, e, &t0);
 	if (e)
 		report_failure(s, e);
 	return e;
