@@ -105,8 +105,15 @@ done | sort -u)
 	fail "the 3 messages did not share one connection: smtpd pids [$(printf '%s' "$pids" | tr '\n' ' ')]"
 wait_for_log "/submission/smtpd\[$pids\]: disconnect from .* mail=3 " 10 ||
 	fail "smtpd[$pids] did not log one connection with mail=3: $(log_new | grep "smtpd\[$pids\]: disconnect" | cut -c 1-300)"
-[ "$(log_new | grep -c "/submission/smtpd\[$pids\]: connect from")" = 1 ] ||
-	fail "smtpd[$pids] logged more than one connection"
+# Postfix reuses smtpd processes and its log writer may flush a previous
+# test's lines late: count the connections that carried our queue ids,
+# not every connection the process logged
+conns=$(log_new | grep "/submission/smtpd\[$pids\]: " | awk -v ids="$ids" '
+	BEGIN { n = split(ids, a, "\n"); for (i = 1; i <= n; i++) want[a[i] ": client="] = 1 }
+	/: connect from / { c++ }
+	{ for (k in want) if (index($0, k)) held[c] = 1 }
+	END { for (x in held) m++; print m + 0 }')
+[ "$conns" = 1 ] || fail "smtpd[$pids] carried the 3 messages over $conns connections"
 
 # --- DSN parameters from the caller -----------------------------------------
 lp=$(tagged_localpart dsn)
