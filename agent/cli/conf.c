@@ -250,7 +250,7 @@ static pl_err conf_copy_path(char *dst, size_t size, const char *src,
 }
 
 /* "auth" values, indexed by enum pl_conf_auth (UNSET has none). */
-static const char *const conf_auth_names[] = {
+static const char *const conf_auth_names[PL_CONF_AUTH__COUNT] = {
 	NULL, "off", "on", "plain", "login", "cram-md5", "scram-sha-1", "scram-sha-256",
 	"xoauth2", "oauthbearer", "external",
 };

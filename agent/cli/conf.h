@@ -38,6 +38,7 @@ enum pl_conf_auth {
 	PL_CONF_AUTH_XOAUTH2,       /* "auth xoauth2": the secret is an OAuth token */
 	PL_CONF_AUTH_OAUTHBEARER,   /* "auth oauthbearer": likewise */
 	PL_CONF_AUTH_EXTERNAL,      /* "auth external": TLS client certificate */
+	PL_CONF_AUTH__COUNT         /* not a value: how many there are */
 };
 
 /* "on", "plain", "scram-sha-256" ... for an enum pl_conf_auth value. */

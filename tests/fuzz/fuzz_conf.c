@@ -38,7 +38,7 @@ static void check_fields(const pl_account_conf *a)
 	CHECK(a->tls >= -1 && a->tls <= 1 && a->tls_starttls >= -1 && a->tls_starttls <= 1);
 	CHECK(a->tls_certcheck >= -1 && a->tls_certcheck <= 1);
 	CHECK(a->set_from_header >= -1 && a->set_from_header <= 1);
-	CHECK(a->auth >= PL_CONF_AUTH_UNSET && a->auth <= PL_CONF_AUTH_LOGIN);
+	CHECK(a->auth >= PL_CONF_AUTH_UNSET && a->auth < PL_CONF_AUTH__COUNT);
 }
 
 /* "key=value" from the first line of the input, as a long option. */

@@ -163,6 +163,8 @@ CONF = {
     "crlf_comments": b"\x02# comment\r\n\r\naccount default\r\nhost x\r\n  # indented\r\n",
     "unknown_key": b"\x00account a\nbogus value\n",
     "bad_values": b"\x00account a\nport 99999\ntls maybe\nauth cram-md5\n",
+    # the last auth value (libFuzzer found the harness's stale bound on it)
+    "auth_external": b"\x00account a\nauth external\n",
     "long_option": b"\x00tls_trust_file=/etc/ssl/ca.pem\n",
     "unterminated_quote": b"\x00host \"abc\n",
     "longest_line": b"\x00#" + b"x" * 4095 + b"\nhost h\n",  # CONF_LINE_MAX
